@@ -1,0 +1,132 @@
+//! The records Campo collects and every crate shares: meetings with their attendance,
+//! submissions, roster entries and outreach counters.
+
+use crate::answer::Answers;
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+/// The pilot's three kinds of meeting.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Activity {
+    TrainingCourse,
+    PeerGroup,
+    Committee,
+}
+
+impl Activity {
+    pub const ALL: [Activity; 3] = [Activity::TrainingCourse, Activity::PeerGroup, Activity::Committee];
+
+    pub fn code(self) -> &'static str {
+        match self {
+            Activity::TrainingCourse => "training_course",
+            Activity::PeerGroup => "peer_group",
+            Activity::Committee => "committee",
+        }
+    }
+}
+
+/// `{"status": "planned"}`, `{"status": "held"}` or `{"status": "cancelled", "reason": "..."}`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "status", rename_all = "snake_case")]
+pub enum MeetingStatus {
+    Planned,
+    Held,
+    Cancelled { reason: String },
+}
+
+/// Who came: participant codes from the device's roster, plus carers who came without
+/// giving a code.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Attendance {
+    #[serde(default)]
+    pub participants: Vec<String>,
+    #[serde(default)]
+    pub anonymous: u32,
+}
+
+impl Attendance {
+    /// Attendances at the meeting: coded participants (each counted once) plus anonymous ones.
+    pub fn total(&self) -> u32 {
+        let mut codes: Vec<&str> = self.participants.iter().map(String::as_str).collect();
+        codes.sort_unstable();
+        codes.dedup();
+        codes.len() as u32 + self.anonymous
+    }
+}
+
+/// A meeting. Editable: every edit is a new `revision`; the highest revision is current.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Meeting {
+    pub id: Uuid,
+    pub revision: u32,
+    pub activity: Activity,
+    pub date: NaiveDate,
+    pub place: String,
+    pub topic: String,
+    pub facilitator: String,
+    #[serde(flatten)]
+    pub status: MeetingStatus,
+    #[serde(default)]
+    pub attendance: Attendance,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl Meeting {
+    pub fn is_held(&self) -> bool {
+        matches!(self.status, MeetingStatus::Held)
+    }
+
+    pub fn is_cancelled(&self) -> bool {
+        matches!(self.status, MeetingStatus::Cancelled { .. })
+    }
+}
+
+/// Before or after a course: the same carer's `pre` and `post` quiz are paired by
+/// respondent code.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Phase {
+    Pre,
+    Post,
+}
+
+/// One respondent's answers to one instrument version at one meeting.
+/// Immutable once final: a correction is a new submission naming the one it `replaces`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Submission {
+    pub id: Uuid,
+    pub instrument_id: String,
+    pub instrument_version: u32,
+    pub meeting_id: Uuid,
+    /// Pseudonymous participant code; always `None` for anonymous instruments.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub respondent: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub phase: Option<Phase>,
+    pub answers: Answers,
+    pub created_at: DateTime<Utc>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub replaces: Option<Uuid>,
+}
+
+/// A carer on the device's roster. The name and contact never leave the device:
+/// only the pseudonymous `code` is synced.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Participant {
+    pub code: String,
+    pub name: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub contact: Option<String>,
+}
+
+/// Outreach counters entered by hand for a period (`YYYY-MM`).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Outreach {
+    pub period: String,
+    pub page_likes: u32,
+    pub site_visits: u32,
+    pub downloads: u32,
+    pub new_patients_informed: u32,
+}
