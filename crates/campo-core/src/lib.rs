@@ -4,9 +4,11 @@
 //! inputs, so the tablet and the server compute the same report from the same records.
 
 pub mod answer;
+pub mod catalog;
 pub mod domain;
 pub mod i18n;
 pub mod instrument;
+pub mod load;
 
 pub use answer::{AnswerValue, Answers};
 pub use domain::{Activity, Attendance, Meeting, MeetingStatus, Outreach, Participant, Phase, Submission};
