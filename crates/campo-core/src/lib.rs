@@ -9,6 +9,8 @@ pub mod domain;
 pub mod i18n;
 pub mod instrument;
 pub mod load;
+pub mod report;
+pub mod validate;
 
 pub use answer::{AnswerValue, Answers};
 pub use domain::{Activity, Attendance, Meeting, MeetingStatus, Outreach, Participant, Phase, Submission};
