@@ -10,6 +10,7 @@ pub mod i18n;
 pub mod instrument;
 pub mod load;
 pub mod report;
+pub mod score;
 pub mod validate;
 
 pub use answer::{AnswerValue, Answers};

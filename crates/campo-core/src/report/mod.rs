@@ -1,0 +1,252 @@
+//! The assessment report: what the pilot did against what it promised.
+//!
+//! Computed from meetings, submissions and outreach counters alone (no I/O), so the tablet
+//! and the server show the same figures from the same records. Rendered as JSON (serde),
+//! a text table and CSV, in Italian or English.
+
+mod compute;
+mod figures;
+mod labels;
+mod render_csv;
+mod render_text;
+mod targets;
+
+pub use compute::compute;
+pub use figures::{figures, Figure, Value};
+pub use labels::label;
+pub use render_csv::render_csv;
+pub use render_text::render_text;
+pub use targets::{Check, Targets};
+
+use crate::domain::{Meeting, Outreach, Submission};
+use crate::i18n::Text;
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+/// What the report is computed from: the current revision of each meeting and the final
+/// submissions (drafts never count).
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct ReportInput {
+    pub meetings: Vec<Meeting>,
+    pub submissions: Vec<Submission>,
+    pub outreach: Vec<Outreach>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Report {
+    /// Dates of the first and last meeting in the input, whatever their status.
+    pub period: Option<Period>,
+    /// Months the cadence targets are counted over (`Targets::pilot_months`, or the span
+    /// of `period` in calendar months, both ends included).
+    pub months: u32,
+    pub targets: Targets,
+    pub training: TrainingReport,
+    pub peer: PeerReport,
+    pub committee: CommitteeReport,
+    pub totals: Totals,
+    pub outreach: OutreachReport,
+    /// Submissions left out, by reason, so nothing disappears silently.
+    pub ignored: Ignored,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Period {
+    pub first: NaiveDate,
+    pub last: NaiveDate,
+}
+
+/// A mean with the number of values it is the mean of. `mean` is `None` when `n` is 0.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct Mean {
+    pub mean: Option<f64>,
+    pub n: u64,
+}
+
+impl Mean {
+    pub(crate) fn from_sum(sum: f64, n: u64) -> Mean {
+        Mean { mean: (n > 0).then(|| sum / n as f64), n }
+    }
+}
+
+/// Meetings of one activity.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct MeetingCounts {
+    pub planned: u64,
+    pub held: u64,
+    /// Cancelled meetings with their reasons, by date.
+    pub cancelled: Vec<Cancellation>,
+    /// "Overall": attendances summed over held meetings (a carer who came twice counts twice).
+    pub attendances: u64,
+    /// Attendances per held meeting; `None` when none was held.
+    pub average_participants: Option<f64>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Cancellation {
+    pub meeting_id: Uuid,
+    pub date: NaiveDate,
+    pub reason: String,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct TrainingReport {
+    pub meetings: MeetingCounts,
+    /// Held courses against `courses_per_month * months`.
+    pub cadence: Check,
+    /// Understanding: mean post-quiz % correct, with `n` post quizzes answered...
+    pub understanding: Mean,
+    /// ...out of this many attendances at held courses.
+    pub understanding_out_of: u64,
+    pub understanding_check: Check,
+    /// Mean pre-quiz % correct.
+    pub pre: Mean,
+    /// Mean of (post - pre) in percentage points over carers who answered both the pre and
+    /// the post quiz of the same instrument at the same course; `n` is the number of pairs.
+    pub gain: Mean,
+    /// Mean score of the satisfaction scales filled at held courses, `n` scales.
+    pub satisfaction: Mean,
+    pub satisfaction_check: Check,
+    /// The same quiz figures per quiz (course topic), by instrument id.
+    pub quizzes: Vec<QuizReport>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct QuizReport {
+    pub instrument_id: String,
+    /// Title of the catalog's latest version of the quiz.
+    pub title: Text,
+    pub pre: Mean,
+    pub post: Mean,
+    pub gain: Mean,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct PeerReport {
+    pub meetings: MeetingCounts,
+    /// Held peer meetings against `peer_meetings_per_month * months`.
+    pub cadence: Check,
+    pub satisfaction: Distribution,
+    pub satisfaction_check: Check,
+}
+
+/// How many answers fell on each level of a scale, with the number of respondents and the
+/// mean of their scores.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct Distribution {
+    /// In the scale's own order (lowest first, as the instrument lists them).
+    pub levels: Vec<Level>,
+    pub n: u64,
+    pub mean: Option<f64>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Level {
+    pub value: String,
+    pub label: Text,
+    pub score: Option<u8>,
+    pub count: u64,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct CommitteeReport {
+    pub meetings: MeetingCounts,
+    /// Goal evaluations (checklist submissions) at held committee meetings.
+    pub evaluations: u64,
+    /// The latest evaluation: of the latest held committee meeting by date, then the
+    /// latest submitted. Earlier ones are superseded, not summed: goals move over time.
+    pub latest: Option<GoalsEvaluation>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct GoalsEvaluation {
+    pub meeting_id: Uuid,
+    pub submission_id: Uuid,
+    pub date: NaiveDate,
+    /// Goals per state (achieved / partially / unfulfilled), in the instrument's order.
+    pub states: Vec<Level>,
+    /// Each goal with the state it was given (`None`: not evaluated).
+    pub goals: Vec<GoalState>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct GoalState {
+    pub item_id: String,
+    pub label: Text,
+    pub state: Option<String>,
+    pub state_label: Option<Text>,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct Totals {
+    pub meetings_held: u64,
+    pub meetings_cancelled: u64,
+    /// The study's "carers involved": attendances summed over all held meetings.
+    pub carers_involved: u64,
+    /// Different participant codes seen at held meetings.
+    pub distinct_participants: u64,
+    /// Attendances of carers who gave no code, over held meetings.
+    pub anonymous_attendances: u64,
+    /// Carers reached, for the reach target: distinct participant codes plus every
+    /// anonymous attendance. Anonymous carers cannot be told apart, so each anonymous
+    /// attendance counts as one carer; this is an upper bound, stated as such in the
+    /// report, and exact when every carer gives a code.
+    pub carers_reached: u64,
+    pub reach: Check,
+    /// Mean of every satisfaction scale (mean-score submission) filled at a held meeting,
+    /// courses and peer groups alike, each respondent weighing the same. Not the mean of
+    /// the two activity means, which would let a small peer group outweigh many courses.
+    pub satisfaction: Mean,
+    pub satisfaction_check: Check,
+}
+
+/// Outreach counters: summed over every period, and per period (`YYYY-MM`, in order).
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct OutreachReport {
+    pub total: Counters,
+    pub periods: Vec<PeriodCounters>,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Counters {
+    pub page_likes: u64,
+    pub site_visits: u64,
+    pub downloads: u64,
+    pub new_patients_informed: u64,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PeriodCounters {
+    pub period: String,
+    pub counters: Counters,
+}
+
+/// Submissions the report leaves out, by reason.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Ignored {
+    /// Corrected: a later submission names them in `replaces`.
+    pub replaced: u64,
+    /// Their meeting is not in the input.
+    pub unknown_meeting: u64,
+    /// Their meeting is planned or cancelled: answers to a meeting that did not take place
+    /// cannot describe it.
+    pub meeting_not_held: u64,
+    /// Their instrument version is not in the catalog, so they cannot be scored.
+    pub unknown_instrument: u64,
+    /// Their instrument is not one of their meeting's activity (a course quiz at a peer
+    /// group): no figure of that activity is about them.
+    pub wrong_activity: u64,
+    /// Quizzes without a pre/post phase: neither understanding nor gain can use them.
+    pub quiz_without_phase: u64,
+}
+
+impl Ignored {
+    pub fn total(&self) -> u64 {
+        self.replaced
+            + self.unknown_meeting
+            + self.meeting_not_held
+            + self.unknown_instrument
+            + self.wrong_activity
+            + self.quiz_without_phase
+    }
+}
