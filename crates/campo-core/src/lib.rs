@@ -9,6 +9,7 @@ pub mod domain;
 pub mod i18n;
 pub mod instrument;
 pub mod load;
+pub mod report;
 pub mod score;
 pub mod validate;
 
