@@ -266,3 +266,52 @@ fn invalid_answers_are_wrapped_with_every_item_error() {
     assert!(message.starts_with(r#"instrument "committee_goals": 7 invalid answer(s): item "spokesperson": "done""#), "{message}");
     assert!(message.contains("501 characters long, the limit is 500"), "{message}");
 }
+
+mod generated {
+    //! Over the shipped instruments: any answer built from the instrument's own options is
+    //! accepted, and swapping one value for a foreign one is refused on exactly that item.
+    use super::*;
+    use campo_core::ItemType;
+    use proptest::prelude::*;
+
+    fn answer_for(instrument: &Instrument, picks: &[usize]) -> Answers {
+        let mut answers = Answers::new();
+        for (item, pick) in instrument.items.iter().zip(picks) {
+            let value = match item.item_type {
+                ItemType::SingleChoice | ItemType::Scale => text(&item.options[pick % item.options.len()].value),
+                ItemType::Text => text(&"a".repeat(pick % 500 + 1)),
+                _ => continue,
+            };
+            answers.insert(item.id.clone(), value);
+        }
+        answers
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(64))]
+
+        #[test]
+        fn answers_from_the_instruments_own_options_are_accepted(
+            which in 0usize..8, picks in proptest::collection::vec(0usize..1000, 13)
+        ) {
+            let catalog = Catalog::builtin();
+            let instrument = catalog.all().nth(which).unwrap();
+            let answers = answer_for(instrument, &picks);
+            prop_assert_eq!(validate_answers(instrument, &answers), Ok(()));
+        }
+
+        #[test]
+        fn one_foreign_value_is_refused_on_that_item_only(
+            which in 0usize..8, picks in proptest::collection::vec(0usize..1000, 13), target in 0usize..13
+        ) {
+            let catalog = Catalog::builtin();
+            let instrument = catalog.all().nth(which).unwrap();
+            let choices: Vec<_> = instrument.items.iter().filter(|i| !i.options.is_empty()).collect();
+            let item = choices[target % choices.len()];
+            let mut answers = answer_for(instrument, &picks);
+            answers.insert(item.id.clone(), text("zz"));
+            let expected = vec![AnswerError::UnknownOption { item: item.id.clone(), value: "zz".into() }];
+            prop_assert_eq!(validate_answers(instrument, &answers), Err(expected));
+        }
+    }
+}

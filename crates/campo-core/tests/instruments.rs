@@ -199,3 +199,18 @@ fn a_loaded_instrument_round_trips_through_json() {
         assert_eq!(&load_instrument(&json).unwrap(), instrument, "{}", instrument.id);
     }
 }
+
+#[test]
+fn check_instrument_applies_the_same_rules_to_a_built_instrument() {
+    use campo_core::load::check_instrument;
+    let mut quiz = Catalog::builtin().latest("quiz_medicines_home").unwrap().clone();
+    assert_eq!(check_instrument(&quiz), Ok(()));
+    // An instrument that arrived from elsewhere and was edited in memory is held to the
+    // same rules as a file: here two correct options.
+    quiz.items[2].options[0].correct = true;
+    let message = check_instrument(&quiz).unwrap_err().to_string();
+    assert_eq!(message, r#"instrument "quiz_medicines_home" item "q3": 2 options are marked correct (a quiz item needs exactly one)"#);
+    quiz.items[2].options[0].correct = false;
+    quiz.version = 0;
+    assert!(check_instrument(&quiz).unwrap_err().to_string().contains("0 is less than the minimum of 1"));
+}
