@@ -83,6 +83,7 @@ fn answers_to_items_that_are_not_asked_are_refused() {
     let found = errors(&[("helped", text("no")), ("visits", AnswerValue::Number(2.0))]);
     assert_eq!(found, [AnswerError::NotRelevant { item: "visits".into() }]);
     assert!(found[0].to_string().contains("not asked"));
+    assert_eq!(found[0].code(), "answer_not_relevant");
 }
 
 #[test]
@@ -221,6 +222,7 @@ fn unknown_instruments_and_versions_are_refused() {
     let catalog = Catalog::builtin();
     let unknown = validate_submission(&catalog, &submission("quiz_gardening", 1, Answers::new()));
     assert_eq!(unknown, Err(SubmissionError::UnknownInstrument { instrument: "quiz_gardening".into() }));
+    assert_eq!(unknown.unwrap_err().code(), "unknown_instrument");
     let mut s = submission("quiz_moving_transfers", 7, quiz_answers());
     s.phase = Some(Phase::Post);
     let err = validate_submission(&catalog, &s).unwrap_err();

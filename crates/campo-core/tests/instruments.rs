@@ -209,6 +209,7 @@ fn check_instrument_applies_the_same_rules_to_a_built_instrument() {
     // same rules as a file: here two correct options.
     quiz.items[2].options[0].correct = true;
     let message = check_instrument(&quiz).unwrap_err().to_string();
+    assert_eq!(check_instrument(&quiz).unwrap_err().code(), "instrument_several_correct_options");
     assert_eq!(message, r#"instrument "quiz_medicines_home" item "q3": 2 options are marked correct (a quiz item needs exactly one)"#);
     quiz.items[2].options[0].correct = false;
     quiz.version = 0;

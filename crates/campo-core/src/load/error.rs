@@ -91,3 +91,30 @@ pub enum InstrumentError {
     #[error("{at}: min {min} is greater than max {max}")]
     MinAboveMax { at: Location, min: f64, max: f64 },
 }
+
+impl InstrumentError {
+    /// A stable code for the UI and the server's API (`{code, message}`); the message may
+    /// be reworded, the code may not.
+    pub fn code(&self) -> &'static str {
+        match self {
+            InstrumentError::Json { .. } => "instrument_not_json",
+            InstrumentError::Schema { .. } => "instrument_schema",
+            InstrumentError::Format { .. } => "instrument_format",
+            InstrumentError::EmptyText { .. } => "instrument_empty_text",
+            InstrumentError::DuplicateItemId { .. } => "instrument_duplicate_item",
+            InstrumentError::DuplicateOptionValue { .. } => "instrument_duplicate_option",
+            InstrumentError::MissingOptions { .. } => "instrument_missing_options",
+            InstrumentError::FieldNotForType { .. } => "instrument_field_not_for_type",
+            InstrumentError::MissingScore { .. } => "instrument_missing_score",
+            InstrumentError::NoCorrectOption { .. } => "instrument_no_correct_option",
+            InstrumentError::SeveralCorrectOptions { .. } => "instrument_several_correct_options",
+            InstrumentError::CorrectOutsideQuiz { .. } => "instrument_correct_outside_quiz",
+            InstrumentError::NothingToScore { .. } => "instrument_nothing_to_score",
+            InstrumentError::RelevantUnknownItem { .. } => "instrument_relevant_unknown_item",
+            InstrumentError::RelevantNotEarlier { .. } => "instrument_relevant_not_earlier",
+            InstrumentError::RelevantNotChoice { .. } => "instrument_relevant_not_choice",
+            InstrumentError::RelevantUnknownValue { .. } => "instrument_relevant_unknown_value",
+            InstrumentError::MinAboveMax { .. } => "instrument_min_above_max",
+        }
+    }
+}

@@ -50,6 +50,23 @@ impl AnswerError {
     }
 }
 
+impl AnswerError {
+    /// A stable code for the UI (`{code, message}`), e.g. to mark a field without parsing text.
+    pub fn code(&self) -> &'static str {
+        match self {
+            AnswerError::UnknownItem { .. } => "answer_unknown_item",
+            AnswerError::Missing { .. } => "answer_missing",
+            AnswerError::UnknownOption { .. } => "answer_unknown_option",
+            AnswerError::RepeatedOption { .. } => "answer_repeated_option",
+            AnswerError::WrongShape { .. } => "answer_wrong_shape",
+            AnswerError::OutOfRange { .. } => "answer_out_of_range",
+            AnswerError::TooLong { .. } => "answer_too_long",
+            AnswerError::BadDate { .. } => "answer_bad_date",
+            AnswerError::NotRelevant { .. } => "answer_not_relevant",
+        }
+    }
+}
+
 fn range(min: Option<f64>, max: Option<f64>) -> String {
     match (min, max) {
         (Some(min), Some(max)) => format!("{min}..{max}"),
@@ -79,6 +96,20 @@ pub enum SubmissionError {
 
     #[error("instrument \"{instrument}\": {} invalid answer(s): {}", .errors.len(), join(.errors))]
     InvalidAnswers { instrument: String, errors: Vec<AnswerError> },
+}
+
+impl SubmissionError {
+    /// A stable code for the UI and the server's API (`{code, message}`).
+    pub fn code(&self) -> &'static str {
+        match self {
+            SubmissionError::UnknownInstrument { .. } => "unknown_instrument",
+            SubmissionError::UnknownVersion { .. } => "unknown_instrument_version",
+            SubmissionError::RespondentOnAnonymous { .. } => "respondent_on_anonymous",
+            SubmissionError::PhaseMissing { .. } => "phase_missing",
+            SubmissionError::PhaseNotAllowed { .. } => "phase_not_allowed",
+            SubmissionError::InvalidAnswers { .. } => "invalid_answers",
+        }
+    }
 }
 
 fn join(errors: &[AnswerError]) -> String {
