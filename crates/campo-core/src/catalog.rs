@@ -13,14 +13,38 @@ use std::sync::OnceLock;
 /// before its first sync. Every file in `schemas/instruments/` must be listed here (a test
 /// checks the directory against this list).
 pub(crate) const BUILTIN_FILES: &[(&str, &str)] = &[
-    ("quiz_moving_transfers", include_str!("../../../schemas/instruments/quiz_moving_transfers.json")),
-    ("quiz_eating_swallowing", include_str!("../../../schemas/instruments/quiz_eating_swallowing.json")),
-    ("quiz_dementia_behaviour", include_str!("../../../schemas/instruments/quiz_dementia_behaviour.json")),
-    ("quiz_medicines_home", include_str!("../../../schemas/instruments/quiz_medicines_home.json")),
-    ("quiz_carer_wellbeing", include_str!("../../../schemas/instruments/quiz_carer_wellbeing.json")),
-    ("training_satisfaction", include_str!("../../../schemas/instruments/training_satisfaction.json")),
-    ("peer_satisfaction", include_str!("../../../schemas/instruments/peer_satisfaction.json")),
-    ("committee_goals", include_str!("../../../schemas/instruments/committee_goals.json")),
+    (
+        "quiz_moving_transfers",
+        include_str!("../../../schemas/instruments/quiz_moving_transfers.json"),
+    ),
+    (
+        "quiz_eating_swallowing",
+        include_str!("../../../schemas/instruments/quiz_eating_swallowing.json"),
+    ),
+    (
+        "quiz_dementia_behaviour",
+        include_str!("../../../schemas/instruments/quiz_dementia_behaviour.json"),
+    ),
+    (
+        "quiz_medicines_home",
+        include_str!("../../../schemas/instruments/quiz_medicines_home.json"),
+    ),
+    (
+        "quiz_carer_wellbeing",
+        include_str!("../../../schemas/instruments/quiz_carer_wellbeing.json"),
+    ),
+    (
+        "training_satisfaction",
+        include_str!("../../../schemas/instruments/training_satisfaction.json"),
+    ),
+    (
+        "peer_satisfaction",
+        include_str!("../../../schemas/instruments/peer_satisfaction.json"),
+    ),
+    (
+        "committee_goals",
+        include_str!("../../../schemas/instruments/committee_goals.json"),
+    ),
 ];
 
 /// Instruments keyed by id, then version (ordered, so `all()` and reports are stable).

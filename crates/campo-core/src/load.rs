@@ -31,8 +31,10 @@ pub fn load_instrument(json: &str) -> Result<Instrument, InstrumentError> {
     check_schema(&value)?;
     let id = value.get("id").and_then(Value::as_str).unwrap_or("").to_string();
     // The schema mirrors the types, so this only fails if the two drift apart.
-    let instrument: Instrument =
-        serde_json::from_value(value).map_err(|e| InstrumentError::Format { instrument: id, message: e.to_string() })?;
+    let instrument: Instrument = serde_json::from_value(value).map_err(|e| InstrumentError::Format {
+        instrument: id,
+        message: e.to_string(),
+    })?;
     rules::check(&instrument)?;
     Ok(instrument)
 }

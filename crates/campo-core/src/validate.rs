@@ -85,17 +85,26 @@ fn check_value(item: &Item, answer: &AnswerValue) -> Result<(), AnswerError> {
     match (item.item_type, answer) {
         (ItemType::SingleChoice | ItemType::Scale, AnswerValue::Text(value)) => {
             if item.option(value).is_none() {
-                return Err(AnswerError::UnknownOption { item: id(), value: value.clone() });
+                return Err(AnswerError::UnknownOption {
+                    item: id(),
+                    value: value.clone(),
+                });
             }
         }
         (ItemType::SingleChoice | ItemType::Scale, _) => return Err(wrong_shape("one option value")),
         (ItemType::MultipleChoice, AnswerValue::Many(values)) => {
             for (n, value) in values.iter().enumerate() {
                 if item.option(value).is_none() {
-                    return Err(AnswerError::UnknownOption { item: id(), value: value.clone() });
+                    return Err(AnswerError::UnknownOption {
+                        item: id(),
+                        value: value.clone(),
+                    });
                 }
                 if values[..n].contains(value) {
-                    return Err(AnswerError::RepeatedOption { item: id(), value: value.clone() });
+                    return Err(AnswerError::RepeatedOption {
+                        item: id(),
+                        value: value.clone(),
+                    });
                 }
             }
         }
@@ -104,7 +113,11 @@ fn check_value(item: &Item, answer: &AnswerValue) -> Result<(), AnswerError> {
             let length = text.chars().count();
             if let Some(max) = item.max_length {
                 if length > max as usize {
-                    return Err(AnswerError::TooLong { item: id(), length, max });
+                    return Err(AnswerError::TooLong {
+                        item: id(),
+                        length,
+                        max,
+                    });
                 }
             }
         }
@@ -114,7 +127,12 @@ fn check_value(item: &Item, answer: &AnswerValue) -> Result<(), AnswerError> {
             let below = item.min.is_some_and(|min| value < min);
             let above = item.max.is_some_and(|max| value > max);
             if !value.is_finite() || below || above {
-                return Err(AnswerError::OutOfRange { item: id(), value, min: item.min, max: item.max });
+                return Err(AnswerError::OutOfRange {
+                    item: id(),
+                    value,
+                    min: item.min,
+                    max: item.max,
+                });
             }
         }
         (ItemType::Number, _) => return Err(wrong_shape("a number")),
@@ -122,7 +140,10 @@ fn check_value(item: &Item, answer: &AnswerValue) -> Result<(), AnswerError> {
             // Exactly YYYY-MM-DD: chrono alone would also take unpadded months and days.
             let shaped = text.len() == 10 && text.as_bytes()[4] == b'-' && text.as_bytes()[7] == b'-';
             if !shaped || NaiveDate::parse_from_str(text, "%Y-%m-%d").is_err() {
-                return Err(AnswerError::BadDate { item: id(), value: text.clone() });
+                return Err(AnswerError::BadDate {
+                    item: id(),
+                    value: text.clone(),
+                });
             }
         }
         (ItemType::Date, _) => return Err(wrong_shape("a date as YYYY-MM-DD")),

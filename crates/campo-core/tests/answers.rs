@@ -74,7 +74,10 @@ fn a_complete_valid_answer_set_is_accepted() {
 fn only_relevant_required_items_must_be_answered() {
     // "visits" is required but not asked when the carer was not helped.
     assert_eq!(validate_answers(&form(), &answers(&[("helped", text("no"))])), Ok(()));
-    assert_eq!(errors(&[("helped", text("yes"))]), [AnswerError::Missing { item: "visits".into() }]);
+    assert_eq!(
+        errors(&[("helped", text("yes"))]),
+        [AnswerError::Missing { item: "visits".into() }]
+    );
     assert_eq!(errors(&[]), [AnswerError::Missing { item: "helped".into() }]);
 }
 
@@ -90,7 +93,11 @@ fn answers_to_items_that_are_not_asked_are_refused() {
 fn relevance_follows_multiple_choice_membership() {
     let asked = [("helped", text("no")), ("services", many(&["other"]))];
     assert_eq!(errors(&asked), [AnswerError::Missing { item: "why".into() }]);
-    let not_asked = [("helped", text("no")), ("services", many(&["nurse"])), ("why", text("x"))];
+    let not_asked = [
+        ("helped", text("no")),
+        ("services", many(&["nurse"])),
+        ("why", text("x")),
+    ];
     assert_eq!(errors(&not_asked), [AnswerError::NotRelevant { item: "why".into() }]);
 }
 
@@ -100,20 +107,41 @@ fn unknown_items_and_options_are_refused() {
     assert_eq!(
         found,
         [
-            AnswerError::UnknownOption { item: "helped".into(), value: "maybe".into() },
-            AnswerError::UnknownOption { item: "mood".into(), value: "50".into() },
+            AnswerError::UnknownOption {
+                item: "helped".into(),
+                value: "maybe".into()
+            },
+            AnswerError::UnknownOption {
+                item: "mood".into(),
+                value: "50".into()
+            },
             AnswerError::UnknownItem { item: "colour".into() },
         ]
     );
-    assert_eq!(found[0].to_string(), r#"item "helped": "maybe" is not one of its options"#);
+    assert_eq!(
+        found[0].to_string(),
+        r#"item "helped": "maybe" is not one of its options"#
+    );
 }
 
 #[test]
 fn multiple_choice_refuses_unknown_and_repeated_options() {
     let unknown = errors(&[("helped", text("no")), ("services", many(&["nurse", "taxi"]))]);
-    assert_eq!(unknown, [AnswerError::UnknownOption { item: "services".into(), value: "taxi".into() }]);
+    assert_eq!(
+        unknown,
+        [AnswerError::UnknownOption {
+            item: "services".into(),
+            value: "taxi".into()
+        }]
+    );
     let repeated = errors(&[("helped", text("no")), ("services", many(&["nurse", "nurse"]))]);
-    assert_eq!(repeated, [AnswerError::RepeatedOption { item: "services".into(), value: "nurse".into() }]);
+    assert_eq!(
+        repeated,
+        [AnswerError::RepeatedOption {
+            item: "services".into(),
+            value: "nurse".into()
+        }]
+    );
 }
 
 #[test]
@@ -125,10 +153,20 @@ fn a_value_of_the_wrong_shape_is_refused_for_each_type() {
     ]);
     let items: Vec<&str> = found.iter().map(AnswerError::item).collect();
     assert_eq!(items, ["helped", "services", "mood"]);
-    assert!(found.iter().all(|e| matches!(e, AnswerError::WrongShape { .. })), "{found:?}");
-    assert_eq!(found[1].to_string(), r#"item "services": expected a list of option values"#);
+    assert!(
+        found.iter().all(|e| matches!(e, AnswerError::WrongShape { .. })),
+        "{found:?}"
+    );
+    assert_eq!(
+        found[1].to_string(),
+        r#"item "services": expected a list of option values"#
+    );
 
-    let found = errors(&[("helped", text("yes")), ("visits", text("3")), ("when", AnswerValue::Number(1.0))]);
+    let found = errors(&[
+        ("helped", text("yes")),
+        ("visits", text("3")),
+        ("when", AnswerValue::Number(1.0)),
+    ]);
     assert_eq!(found.len(), 2);
     assert!(found[0].to_string().contains("expected a number"));
     assert!(found[1].to_string().contains("expected a date as YYYY-MM-DD"));
@@ -142,8 +180,15 @@ fn numbers_must_lie_within_their_bounds() {
     }
     for bad in [-1.0, 30.5] {
         let found = errors(&[("helped", text("yes")), ("visits", AnswerValue::Number(bad))]);
-        assert!(matches!(found[..], [AnswerError::OutOfRange { .. }]), "{bad}: {found:?}");
-        assert!(found[0].to_string().contains("outside the allowed range 0..30"), "{}", found[0]);
+        assert!(
+            matches!(found[..], [AnswerError::OutOfRange { .. }]),
+            "{bad}: {found:?}"
+        );
+        assert!(
+            found[0].to_string().contains("outside the allowed range 0..30"),
+            "{}",
+            found[0]
+        );
     }
 }
 
@@ -157,16 +202,36 @@ fn text_longer_than_max_length_is_refused_counting_characters() {
     let mut long = answers(&base);
     long.insert("why".into(), text("àèìòùàèìòùà"));
     let found = validate_answers(&form(), &long).unwrap_err();
-    assert_eq!(found, [AnswerError::TooLong { item: "why".into(), length: 11, max: 10 }]);
+    assert_eq!(
+        found,
+        [AnswerError::TooLong {
+            item: "why".into(),
+            length: 11,
+            max: 10
+        }]
+    );
 }
 
 #[test]
 fn dates_must_be_real_and_written_as_yyyy_mm_dd() {
-    let with_date = |d: &str| answers(&[("helped", text("yes")), ("visits", AnswerValue::Number(1.0)), ("when", text(d))]);
+    let with_date = |d: &str| {
+        answers(&[
+            ("helped", text("yes")),
+            ("visits", AnswerValue::Number(1.0)),
+            ("when", text(d)),
+        ])
+    };
     assert_eq!(validate_answers(&form(), &with_date("2024-02-29")), Ok(()));
     for bad in ["2025-02-29", "2025-2-3", "03/02/2025", "2025-02-03T10:00"] {
         let found = validate_answers(&form(), &with_date(bad)).unwrap_err();
-        assert_eq!(found, [AnswerError::BadDate { item: "when".into(), value: bad.into() }], "{bad}");
+        assert_eq!(
+            found,
+            [AnswerError::BadDate {
+                item: "when".into(),
+                value: bad.into()
+            }],
+            "{bad}"
+        );
     }
 }
 
@@ -175,7 +240,10 @@ fn a_blank_answer_counts_as_unanswered() {
     // A cleared optional field is fine; a cleared required one is missing, not "not asked".
     let set = answers(&[("helped", text("no")), ("services", many(&[]))]);
     assert_eq!(validate_answers(&form(), &set), Ok(()));
-    assert_eq!(errors(&[("helped", text("  "))]), [AnswerError::Missing { item: "helped".into() }]);
+    assert_eq!(
+        errors(&[("helped", text("  "))]),
+        [AnswerError::Missing { item: "helped".into() }]
+    );
 }
 
 #[test]
@@ -221,12 +289,20 @@ fn a_paired_quiz_submission_is_accepted() {
 fn unknown_instruments_and_versions_are_refused() {
     let catalog = Catalog::builtin();
     let unknown = validate_submission(&catalog, &submission("quiz_gardening", 1, Answers::new()));
-    assert_eq!(unknown, Err(SubmissionError::UnknownInstrument { instrument: "quiz_gardening".into() }));
+    assert_eq!(
+        unknown,
+        Err(SubmissionError::UnknownInstrument {
+            instrument: "quiz_gardening".into()
+        })
+    );
     assert_eq!(unknown.unwrap_err().code(), "unknown_instrument");
     let mut s = submission("quiz_moving_transfers", 7, quiz_answers());
     s.phase = Some(Phase::Post);
     let err = validate_submission(&catalog, &s).unwrap_err();
-    assert_eq!(err.to_string(), r#"instrument "quiz_moving_transfers" has no version 7"#);
+    assert_eq!(
+        err.to_string(),
+        r#"instrument "quiz_moving_transfers" has no version 7"#
+    );
 }
 
 #[test]
@@ -236,7 +312,9 @@ fn an_anonymous_instrument_refuses_a_respondent_code() {
     s.respondent = Some("C-017".into());
     assert_eq!(
         validate_submission(&Catalog::builtin(), &s),
-        Err(SubmissionError::RespondentOnAnonymous { instrument: "peer_satisfaction".into() })
+        Err(SubmissionError::RespondentOnAnonymous {
+            instrument: "peer_satisfaction".into()
+        })
     );
 }
 
@@ -245,14 +323,21 @@ fn quizzes_need_a_phase_and_other_instruments_refuse_one() {
     let catalog = Catalog::builtin();
     let quiz = submission("quiz_medicines_home", 1, quiz_answers());
     let err = validate_submission(&catalog, &quiz).unwrap_err();
-    assert_eq!(err, SubmissionError::PhaseMissing { instrument: "quiz_medicines_home".into() });
+    assert_eq!(
+        err,
+        SubmissionError::PhaseMissing {
+            instrument: "quiz_medicines_home".into()
+        }
+    );
     assert!(err.to_string().contains("pre"));
 
     let mut peer = submission("peer_satisfaction", 1, answers(&[("satisfaction", text("100"))]));
     peer.phase = Some(Phase::Post);
     assert_eq!(
         validate_submission(&catalog, &peer),
-        Err(SubmissionError::PhaseNotAllowed { instrument: "peer_satisfaction".into() })
+        Err(SubmissionError::PhaseNotAllowed {
+            instrument: "peer_satisfaction".into()
+        })
     );
 }
 
@@ -261,11 +346,16 @@ fn invalid_answers_are_wrapped_with_every_item_error() {
     let mut s = submission("committee_goals", 1, answers(&[("spokesperson", text("done"))]));
     s.answers.insert("structure_note".into(), text(&"x".repeat(501)));
     let err = validate_submission(&Catalog::builtin(), &s).unwrap_err();
-    let SubmissionError::InvalidAnswers { errors, .. } = &err else { panic!("{err:?}") };
+    let SubmissionError::InvalidAnswers { errors, .. } = &err else {
+        panic!("{err:?}")
+    };
     // spokesperson: unknown option; structure_note: too long; five goals unanswered.
     assert_eq!(errors.len(), 7, "{errors:?}");
     let message = err.to_string();
-    assert!(message.starts_with(r#"instrument "committee_goals": 7 invalid answer(s): item "spokesperson": "done""#), "{message}");
+    assert!(
+        message.starts_with(r#"instrument "committee_goals": 7 invalid answer(s): item "spokesperson": "done""#),
+        "{message}"
+    );
     assert!(message.contains("501 characters long, the limit is 500"), "{message}");
 }
 

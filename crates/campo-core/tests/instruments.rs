@@ -30,7 +30,10 @@ fn every_shipped_instrument_matches_the_schema_with_an_independent_validator() {
     // Validated here with a validator built by the test, not through load_instrument, so a
     // fault in the loader's wiring cannot hide a file that breaks the published schema.
     let schema: Value = serde_json::from_str(INSTRUMENT_SCHEMA).unwrap();
-    assert!(jsonschema::meta::is_valid(&schema), "the schema itself is not valid 2020-12");
+    assert!(
+        jsonschema::meta::is_valid(&schema),
+        "the schema itself is not valid 2020-12"
+    );
     let validator = jsonschema::draft202012::new(&schema).unwrap();
     let files = json_files(&repo_path("schemas/instruments"));
     assert_eq!(files.len(), 8);
@@ -46,9 +49,14 @@ fn every_shipped_instrument_matches_the_schema_with_an_independent_validator() {
 fn every_shipped_instrument_loads_and_is_in_the_builtin_catalog() {
     let catalog = Catalog::builtin();
     for path in json_files(&repo_path("schemas/instruments")) {
-        let loaded = load_instrument(&fs::read_to_string(&path).unwrap())
-            .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-        assert_eq!(catalog.get(&loaded.id, loaded.version), Some(&loaded), "{} not built in", loaded.id);
+        let loaded =
+            load_instrument(&fs::read_to_string(&path).unwrap()).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        assert_eq!(
+            catalog.get(&loaded.id, loaded.version),
+            Some(&loaded),
+            "{} not built in",
+            loaded.id
+        );
     }
     assert_eq!(catalog.all().count(), 8);
 }
@@ -56,7 +64,13 @@ fn every_shipped_instrument_loads_and_is_in_the_builtin_catalog() {
 #[test]
 fn builtin_catalog_serves_each_activity_its_instruments() {
     let catalog = Catalog::builtin();
-    let ids = |activity| catalog.for_activity(activity).iter().map(|i| i.id.clone()).collect::<Vec<_>>();
+    let ids = |activity| {
+        catalog
+            .for_activity(activity)
+            .iter()
+            .map(|i| i.id.clone())
+            .collect::<Vec<_>>()
+    };
     assert_eq!(
         ids(Activity::TrainingCourse),
         [
@@ -85,7 +99,13 @@ fn quizzes_have_three_questions_with_one_correct_option_each() {
             assert_eq!(item.item_type, ItemType::SingleChoice);
             assert!(item.required);
             assert!((3..=4).contains(&item.options.len()), "{} {}", quiz.id, item.id);
-            assert_eq!(item.options.iter().filter(|o| o.correct).count(), 1, "{} {}", quiz.id, item.id);
+            assert_eq!(
+                item.options.iter().filter(|o| o.correct).count(),
+                1,
+                "{} {}",
+                quiz.id,
+                item.id
+            );
         }
     }
 }
@@ -98,7 +118,12 @@ fn satisfaction_scales_use_the_study_scores() {
     assert_eq!(training.items.len(), 13);
     for item in &training.items {
         let scores: Vec<_> = item.options.iter().map(|o| (o.value.as_str(), o.score)).collect();
-        assert_eq!(scores, [("0", Some(0)), ("50", Some(50)), ("100", Some(100))], "{}", item.id);
+        assert_eq!(
+            scores,
+            [("0", Some(0)), ("50", Some(50)), ("100", Some(100))],
+            "{}",
+            item.id
+        );
     }
     let peer = catalog.latest("peer_satisfaction").unwrap();
     assert!(peer.anonymous);
@@ -116,15 +141,21 @@ fn committee_goals_pair_each_goal_with_an_optional_note() {
         let values: Vec<_> = pair[0].options.iter().map(|o| o.value.as_str()).collect();
         assert_eq!(values, ["achieved", "partial", "unfulfilled"]);
         assert_eq!(pair[1].id, format!("{}_note", pair[0].id));
-        assert_eq!((pair[1].item_type, pair[1].required, pair[1].max_length), (ItemType::Text, false, Some(500)));
+        assert_eq!(
+            (pair[1].item_type, pair[1].required, pair[1].max_length),
+            (ItemType::Text, false, Some(500))
+        );
     }
 }
 
 #[test]
 fn a_full_training_satisfaction_answer_stays_small_on_the_wire() {
     let training = Catalog::builtin().latest("training_satisfaction").unwrap().clone();
-    let answers: Answers =
-        training.items.iter().map(|i| (i.id.clone(), AnswerValue::Text("100".into()))).collect();
+    let answers: Answers = training
+        .items
+        .iter()
+        .map(|i| (i.id.clone(), AnswerValue::Text("100".into())))
+        .collect();
     let bytes = serde_json::to_vec(&answers).unwrap().len();
     assert!(bytes < 400, "13 answers take {bytes} bytes");
 }
@@ -135,21 +166,54 @@ const BROKEN: &[(&str, &[&str])] = &[
     ("duplicate_item_id", &[r#"item "q1""#, "duplicate item id"]),
     ("quiz_without_correct", &[r#"item "q2""#, "no option is marked correct"]),
     ("two_correct_options", &[r#"item "q1""#, "2 options are marked correct"]),
-    ("relevant_to_later_item", &[r#"item "q1""#, r#"item "q2", which is not an earlier item"#]),
-    ("relevant_to_unknown_value", &[r#"item "q2""#, r#"value "maybe", which is not an option of item "q1""#]),
+    (
+        "relevant_to_later_item",
+        &[r#"item "q1""#, r#"item "q2", which is not an earlier item"#],
+    ),
+    (
+        "relevant_to_unknown_value",
+        &[r#"item "q2""#, r#"value "maybe", which is not an option of item "q1""#],
+    ),
     ("relevant_to_unknown_item", &[r#"item "q2""#, r#"unknown item "q9""#]),
-    ("relevant_to_text_item", &[r#"item "more""#, r#"item "comment", a text item"#]),
-    ("scale_option_without_score", &[r#"item "mood""#, r#"scale option "high" has no score"#]),
-    ("score_above_100", &[r#"item "mood""#, "101 is greater than the maximum of 100"]),
+    (
+        "relevant_to_text_item",
+        &[r#"item "more""#, r#"item "comment", a text item"#],
+    ),
+    (
+        "scale_option_without_score",
+        &[r#"item "mood""#, r#"scale option "high" has no score"#],
+    ),
+    (
+        "score_above_100",
+        &[r#"item "mood""#, "101 is greater than the maximum of 100"],
+    ),
     ("unknown_item_type", &[r#"item "comment""#, r#""slider" is not one of"#]),
     ("version_zero", &["/version", "0 is less than the minimum of 1"]),
     ("min_above_max", &[r#"item "visits""#, "min 10 is greater than max 5"]),
-    ("duplicate_option_value", &[r#"item "mood""#, r#"duplicate option value "low""#]),
+    (
+        "duplicate_option_value",
+        &[r#"item "mood""#, r#"duplicate option value "low""#],
+    ),
     ("extra_unknown_field", &[r#"item "mood""#, "'colour' was unexpected"]),
-    ("choice_without_options", &[r#"item "pick""#, "a single_choice item needs at least one option"]),
-    ("blank_italian_text", &[r#"item "q1""#, r#"option "a" label.it text is empty"#]),
-    ("correct_outside_quiz", &[r#"item "mood""#, "only percent_correct instruments have correct options"]),
-    ("max_length_on_number", &[r#"item "visits""#, "`max_length` does not apply to a number item"]),
+    (
+        "choice_without_options",
+        &[r#"item "pick""#, "a single_choice item needs at least one option"],
+    ),
+    (
+        "blank_italian_text",
+        &[r#"item "q1""#, r#"option "a" label.it text is empty"#],
+    ),
+    (
+        "correct_outside_quiz",
+        &[
+            r#"item "mood""#,
+            "only percent_correct instruments have correct options",
+        ],
+    ),
+    (
+        "max_length_on_number",
+        &[r#"item "visits""#, "`max_length` does not apply to a number item"],
+    ),
     ("quiz_with_nothing_to_score", &["no item has a correct option"]),
     ("uppercase_id", &["/id", r#""Quiz-One" does not match"#]),
     ("unknown_activity", &["/activities/0", r#""home_visit" is not one of"#]),
@@ -162,7 +226,10 @@ fn every_broken_instrument_is_refused_naming_its_own_fault() {
     let files: Vec<String> = json_files(&dir).iter().map(|p| stem(p)).collect();
     let mut listed: Vec<String> = BROKEN.iter().map(|(name, _)| name.to_string()).collect();
     listed.sort();
-    assert_eq!(files, listed, "every broken file needs an expected message, and vice versa");
+    assert_eq!(
+        files, listed,
+        "every broken file needs an expected message, and vice versa"
+    );
 
     for (name, expected) in BROKEN {
         let json = fs::read_to_string(dir.join(format!("{name}.json"))).unwrap();
@@ -171,7 +238,10 @@ fn every_broken_instrument_is_refused_naming_its_own_fault() {
             Err(error) => error.to_string(),
         };
         if *name != "not_json" && *name != "uppercase_id" {
-            assert!(message.starts_with(&format!("instrument \"{name}\"")), "{name}: {message}");
+            assert!(
+                message.starts_with(&format!("instrument \"{name}\"")),
+                "{name}: {message}"
+            );
         }
         for part in *expected {
             assert!(message.contains(part), "{name}: expected {part:?} in {message:?}");
@@ -209,9 +279,18 @@ fn check_instrument_applies_the_same_rules_to_a_built_instrument() {
     // same rules as a file: here two correct options.
     quiz.items[2].options[0].correct = true;
     let message = check_instrument(&quiz).unwrap_err().to_string();
-    assert_eq!(check_instrument(&quiz).unwrap_err().code(), "instrument_several_correct_options");
-    assert_eq!(message, r#"instrument "quiz_medicines_home" item "q3": 2 options are marked correct (a quiz item needs exactly one)"#);
+    assert_eq!(
+        check_instrument(&quiz).unwrap_err().code(),
+        "instrument_several_correct_options"
+    );
+    assert_eq!(
+        message,
+        r#"instrument "quiz_medicines_home" item "q3": 2 options are marked correct (a quiz item needs exactly one)"#
+    );
     quiz.items[2].options[0].correct = false;
     quiz.version = 0;
-    assert!(check_instrument(&quiz).unwrap_err().to_string().contains("0 is less than the minimum of 1"));
+    assert!(check_instrument(&quiz)
+        .unwrap_err()
+        .to_string()
+        .contains("0 is less than the minimum of 1"));
 }

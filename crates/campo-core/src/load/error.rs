@@ -13,11 +13,17 @@ pub struct Location {
 
 impl Location {
     pub fn instrument(instrument: &str) -> Location {
-        Location { instrument: instrument.to_string(), item: None }
+        Location {
+            instrument: instrument.to_string(),
+            item: None,
+        }
     }
 
     pub fn item(instrument: &str, item: &str) -> Location {
-        Location { instrument: instrument.to_string(), item: Some(item.to_string()) }
+        Location {
+            instrument: instrument.to_string(),
+            item: Some(item.to_string()),
+        }
     }
 }
 
@@ -41,7 +47,11 @@ pub enum InstrumentError {
     Json { message: String },
 
     #[error("{at}: does not match the instrument schema at {pointer}: {message}")]
-    Schema { at: Location, pointer: String, message: String },
+    Schema {
+        at: Location,
+        pointer: String,
+        message: String,
+    },
 
     #[error("instrument \"{instrument}\": cannot be read as an instrument: {message}")]
     Format { instrument: String, message: String },
@@ -59,7 +69,11 @@ pub enum InstrumentError {
     MissingOptions { at: Location, item_type: &'static str },
 
     #[error("{at}: `{field}` does not apply to a {item_type} item")]
-    FieldNotForType { at: Location, field: &'static str, item_type: &'static str },
+    FieldNotForType {
+        at: Location,
+        field: &'static str,
+        item_type: &'static str,
+    },
 
     #[error("{at}: scale option \"{value}\" has no score (every scale option needs a score 0..100)")]
     MissingScore { at: Location, value: String },
@@ -79,14 +93,24 @@ pub enum InstrumentError {
     #[error("{at}: relevant refers to unknown item \"{target}\"")]
     RelevantUnknownItem { at: Location, target: String },
 
-    #[error("{at}: relevant refers to item \"{target}\", which is not an earlier item (conditions may only look back)")]
+    #[error(
+        "{at}: relevant refers to item \"{target}\", which is not an earlier item (conditions may only look back)"
+    )]
     RelevantNotEarlier { at: Location, target: String },
 
     #[error("{at}: relevant refers to item \"{target}\", a {target_type} item; conditions need a single_choice, multiple_choice or scale item")]
-    RelevantNotChoice { at: Location, target: String, target_type: &'static str },
+    RelevantNotChoice {
+        at: Location,
+        target: String,
+        target_type: &'static str,
+    },
 
     #[error("{at}: relevant refers to value \"{value}\", which is not an option of item \"{target}\"")]
-    RelevantUnknownValue { at: Location, target: String, value: String },
+    RelevantUnknownValue {
+        at: Location,
+        target: String,
+        value: String,
+    },
 
     #[error("{at}: min {min} is greater than max {max}")]
     MinAboveMax { at: Location, min: f64, max: f64 },

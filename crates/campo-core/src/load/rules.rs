@@ -19,7 +19,10 @@ pub(crate) fn type_name(item_type: ItemType) -> &'static str {
 }
 
 pub(crate) fn has_options(item_type: ItemType) -> bool {
-    matches!(item_type, ItemType::SingleChoice | ItemType::MultipleChoice | ItemType::Scale)
+    matches!(
+        item_type,
+        ItemType::SingleChoice | ItemType::MultipleChoice | ItemType::Scale
+    )
 }
 
 pub(crate) fn check(instrument: &Instrument) -> Result<(), InstrumentError> {
@@ -57,7 +60,10 @@ pub(crate) fn check(instrument: &Instrument) -> Result<(), InstrumentError> {
 fn check_text(text: &Text, at: &Location, field: &str) -> Result<(), InstrumentError> {
     for (lang, value) in [("it", &text.it), ("en", &text.en)] {
         if value.trim().is_empty() {
-            return Err(InstrumentError::EmptyText { at: at.clone(), field: format!("{field}.{lang}") });
+            return Err(InstrumentError::EmptyText {
+                at: at.clone(),
+                field: format!("{field}.{lang}"),
+            });
         }
     }
     Ok(())
@@ -92,11 +98,19 @@ fn check_fields_fit_type(item: &Item, at: &Location) -> Result<(), InstrumentErr
         None
     };
     if let Some(field) = misplaced {
-        return Err(InstrumentError::FieldNotForType { at: at.clone(), field, item_type: type_name(t) });
+        return Err(InstrumentError::FieldNotForType {
+            at: at.clone(),
+            field,
+            item_type: type_name(t),
+        });
     }
     if let (Some(min), Some(max)) = (item.min, item.max) {
         if min > max {
-            return Err(InstrumentError::MinAboveMax { at: at.clone(), min, max });
+            return Err(InstrumentError::MinAboveMax {
+                at: at.clone(),
+                min,
+                max,
+            });
         }
     }
     Ok(())
@@ -107,23 +121,40 @@ fn check_options(instrument: &Instrument, item: &Item, at: &Location) -> Result<
         return Ok(());
     }
     if item.options.is_empty() {
-        return Err(InstrumentError::MissingOptions { at: at.clone(), item_type: type_name(item.item_type) });
+        return Err(InstrumentError::MissingOptions {
+            at: at.clone(),
+            item_type: type_name(item.item_type),
+        });
     }
     let mut values: HashSet<&str> = HashSet::new();
     for option in &item.options {
         if !values.insert(option.value.as_str()) {
-            return Err(InstrumentError::DuplicateOptionValue { at: at.clone(), value: option.value.clone() });
+            return Err(InstrumentError::DuplicateOptionValue {
+                at: at.clone(),
+                value: option.value.clone(),
+            });
         }
         if item.item_type == ItemType::Scale && option.score.is_none() {
-            return Err(InstrumentError::MissingScore { at: at.clone(), value: option.value.clone() });
+            return Err(InstrumentError::MissingScore {
+                at: at.clone(),
+                value: option.value.clone(),
+            });
         }
     }
 
-    let correct: Vec<&str> = item.options.iter().filter(|o| o.correct).map(|o| o.value.as_str()).collect();
+    let correct: Vec<&str> = item
+        .options
+        .iter()
+        .filter(|o| o.correct)
+        .map(|o| o.value.as_str())
+        .collect();
     let is_quiz = instrument.scoring == Scoring::PercentCorrect;
     if !is_quiz {
         if let Some(value) = correct.first() {
-            return Err(InstrumentError::CorrectOutsideQuiz { at: at.clone(), value: value.to_string() });
+            return Err(InstrumentError::CorrectOutsideQuiz {
+                at: at.clone(),
+                value: value.to_string(),
+            });
         }
     } else if matches!(item.item_type, ItemType::SingleChoice | ItemType::MultipleChoice) {
         match correct.len() {
@@ -143,10 +174,16 @@ fn check_relevant(instrument: &Instrument, index: usize, item: &Item, at: &Locat
     };
     let target_id = &relevant.item;
     let Some(position) = instrument.items.iter().position(|i| &i.id == target_id) else {
-        return Err(InstrumentError::RelevantUnknownItem { at: at.clone(), target: target_id.clone() });
+        return Err(InstrumentError::RelevantUnknownItem {
+            at: at.clone(),
+            target: target_id.clone(),
+        });
     };
     if position >= index {
-        return Err(InstrumentError::RelevantNotEarlier { at: at.clone(), target: target_id.clone() });
+        return Err(InstrumentError::RelevantNotEarlier {
+            at: at.clone(),
+            target: target_id.clone(),
+        });
     }
     let target = &instrument.items[position];
     if !has_options(target.item_type) {

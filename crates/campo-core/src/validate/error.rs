@@ -21,7 +21,12 @@ pub enum AnswerError {
     WrongShape { item: String, expected: &'static str },
 
     #[error("item \"{item}\": {value} is outside the allowed range {}", range(*.min, *.max))]
-    OutOfRange { item: String, value: f64, min: Option<f64>, max: Option<f64> },
+    OutOfRange {
+        item: String,
+        value: f64,
+        min: Option<f64>,
+        max: Option<f64>,
+    },
 
     #[error("item \"{item}\": the text is {length} characters long, the limit is {max}")]
     TooLong { item: String, length: usize, max: u32 },
@@ -95,7 +100,10 @@ pub enum SubmissionError {
     PhaseNotAllowed { instrument: String },
 
     #[error("instrument \"{instrument}\": {} invalid answer(s): {}", .errors.len(), join(.errors))]
-    InvalidAnswers { instrument: String, errors: Vec<AnswerError> },
+    InvalidAnswers {
+        instrument: String,
+        errors: Vec<AnswerError>,
+    },
 }
 
 impl SubmissionError {

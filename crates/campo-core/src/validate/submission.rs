@@ -10,7 +10,10 @@ pub fn validate_submission(catalog: &Catalog, submission: &Submission) -> Result
     let id = &submission.instrument_id;
     let Some(instrument) = catalog.get(id, submission.instrument_version) else {
         return Err(if catalog.latest(id).is_some() {
-            SubmissionError::UnknownVersion { instrument: id.clone(), version: submission.instrument_version }
+            SubmissionError::UnknownVersion {
+                instrument: id.clone(),
+                version: submission.instrument_version,
+            }
         } else {
             SubmissionError::UnknownInstrument { instrument: id.clone() }
         });
@@ -27,6 +30,8 @@ pub fn validate_submission(catalog: &Catalog, submission: &Submission) -> Result
         (false, Some(_)) => return Err(SubmissionError::PhaseNotAllowed { instrument: id.clone() }),
         _ => {}
     }
-    validate_answers(instrument, &submission.answers)
-        .map_err(|errors| SubmissionError::InvalidAnswers { instrument: id.clone(), errors })
+    validate_answers(instrument, &submission.answers).map_err(|errors| SubmissionError::InvalidAnswers {
+        instrument: id.clone(),
+        errors,
+    })
 }
