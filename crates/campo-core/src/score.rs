@@ -71,7 +71,9 @@ impl<'a> Scorer<'a> {
 
     pub fn score(&self, answers: &Answers) -> Score {
         match self.instrument.scoring {
-            Scoring::PercentCorrect => self.percent_correct(answers).map_or(Score::None, Score::Percent),
+            Scoring::PercentCorrect => self
+                .percent_correct(answers)
+                .map_or(Score::None, Score::Percent),
             Scoring::MeanScore => self.mean_score(answers).map_or(Score::None, Score::Mean),
             Scoring::CountPerState => Score::Counts(self.counts(answers)),
             Scoring::None => Score::None,
@@ -80,7 +82,12 @@ impl<'a> Scorer<'a> {
 
     /// Quiz score without allocating; `None` when no item has a correct option.
     pub fn percent_correct(&self, answers: &Answers) -> Option<f64> {
-        let gradable = self.instrument.items.iter().filter(|i| i.correct_option().is_some()).count();
+        let gradable = self
+            .instrument
+            .items
+            .iter()
+            .filter(|i| i.correct_option().is_some())
+            .count();
         if gradable == 0 {
             return None;
         }
@@ -88,10 +95,14 @@ impl<'a> Scorer<'a> {
         self.for_each_answer(answers, |item, value| {
             if let Some(right) = item.correct_option() {
                 let is_right = match (item.item_type, value) {
-                    (ItemType::SingleChoice | ItemType::Scale, AnswerValue::Text(v)) => *v == right.value,
+                    (ItemType::SingleChoice | ItemType::Scale, AnswerValue::Text(v)) => {
+                        *v == right.value
+                    }
                     // A multiple-choice quiz item is right only when the one correct option,
                     // and nothing else, was ticked.
-                    (ItemType::MultipleChoice, AnswerValue::Many(vs)) => vs.len() == 1 && vs[0] == right.value,
+                    (ItemType::MultipleChoice, AnswerValue::Many(vs)) => {
+                        vs.len() == 1 && vs[0] == right.value
+                    }
                     _ => false,
                 };
                 if is_right {
@@ -119,7 +130,12 @@ impl<'a> Scorer<'a> {
 
     fn counts(&self, answers: &Answers) -> BTreeMap<String, u32> {
         let mut counts = BTreeMap::new();
-        for item in self.instrument.items.iter().filter(|i| is_choice(i.item_type)) {
+        for item in self
+            .instrument
+            .items
+            .iter()
+            .filter(|i| is_choice(i.item_type))
+        {
             for option in &item.options {
                 counts.entry(option.value.clone()).or_insert(0);
             }
@@ -133,7 +149,11 @@ impl<'a> Scorer<'a> {
     }
 
     /// Calls `f` for every chosen option that exists on a choice or scale item.
-    pub fn for_each_choice<'s>(&'s self, answers: &Answers, mut f: impl FnMut(&'s Item, &'s Choice)) {
+    pub fn for_each_choice<'s>(
+        &'s self,
+        answers: &Answers,
+        mut f: impl FnMut(&'s Item, &'s Choice),
+    ) {
         self.for_each_answer(answers, |item, value| {
             if !is_choice(item.item_type) {
                 return;
@@ -180,7 +200,10 @@ impl<'a> Scorer<'a> {
 }
 
 fn is_choice(t: ItemType) -> bool {
-    matches!(t, ItemType::SingleChoice | ItemType::MultipleChoice | ItemType::Scale)
+    matches!(
+        t,
+        ItemType::SingleChoice | ItemType::MultipleChoice | ItemType::Scale
+    )
 }
 
 #[cfg(test)]
@@ -189,7 +212,12 @@ mod tests {
     use crate::{Activity, Text};
 
     fn choice(value: &str, score: Option<u8>, correct: bool) -> Choice {
-        Choice { value: value.into(), label: Text::new(value, value), score, correct }
+        Choice {
+            value: value.into(),
+            label: Text::new(value, value),
+            score,
+            correct,
+        }
     }
 
     fn item(id: &str, item_type: ItemType, options: Vec<Choice>) -> Item {
@@ -223,7 +251,10 @@ mod tests {
     }
 
     fn answers(pairs: &[(&str, AnswerValue)]) -> Answers {
-        pairs.iter().map(|(k, v)| (k.to_string(), v.clone())).collect()
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.clone()))
+            .collect()
     }
 
     fn t(s: &str) -> AnswerValue {
@@ -236,11 +267,22 @@ mod tests {
             Scoring::PercentCorrect,
             ["q1", "q2", "q3", "q4"]
                 .iter()
-                .map(|id| item(id, ItemType::SingleChoice, vec![choice("a", None, true), choice("b", None, false)]))
+                .map(|id| {
+                    item(
+                        id,
+                        ItemType::SingleChoice,
+                        vec![choice("a", None, true), choice("b", None, false)],
+                    )
+                })
                 .collect(),
         );
         // q1 right, q2 wrong, q3 an option that does not exist, q4 unanswered: 1 of 4.
-        let a = answers(&[("q1", t("a")), ("q2", t("b")), ("q3", t("zzz")), ("extra", t("a"))]);
+        let a = answers(&[
+            ("q1", t("a")),
+            ("q2", t("b")),
+            ("q3", t("zzz")),
+            ("extra", t("a")),
+        ]);
         assert_eq!(score(&quiz, &a), Score::Percent(25.0));
     }
 
@@ -249,8 +291,22 @@ mod tests {
         let scale = instrument(
             Scoring::MeanScore,
             vec![
-                item("a", ItemType::Scale, vec![choice("no", Some(0), false), choice("yes", Some(100), false)]),
-                item("b", ItemType::Scale, vec![choice("no", Some(0), false), choice("half", Some(50), false)]),
+                item(
+                    "a",
+                    ItemType::Scale,
+                    vec![
+                        choice("no", Some(0), false),
+                        choice("yes", Some(100), false),
+                    ],
+                ),
+                item(
+                    "b",
+                    ItemType::Scale,
+                    vec![
+                        choice("no", Some(0), false),
+                        choice("half", Some(50), false),
+                    ],
+                ),
                 item("c", ItemType::Scale, vec![choice("no", Some(0), false)]),
                 item("note", ItemType::Text, vec![]),
             ],
@@ -264,13 +320,30 @@ mod tests {
 
     #[test]
     fn counts_list_every_state_even_when_unchosen() {
-        let states = || vec![choice("achieved", None, false), choice("partially", None, false), choice("unfulfilled", None, false)];
+        let states = || {
+            vec![
+                choice("achieved", None, false),
+                choice("partially", None, false),
+                choice("unfulfilled", None, false),
+            ]
+        };
         let checklist = instrument(
             Scoring::CountPerState,
-            vec![item("g1", ItemType::SingleChoice, states()), item("g2", ItemType::SingleChoice, states()), item("g3", ItemType::SingleChoice, states()), item("n", ItemType::Text, vec![])],
+            vec![
+                item("g1", ItemType::SingleChoice, states()),
+                item("g2", ItemType::SingleChoice, states()),
+                item("g3", ItemType::SingleChoice, states()),
+                item("n", ItemType::Text, vec![]),
+            ],
         );
-        let a = answers(&[("g1", t("achieved")), ("g2", t("achieved")), ("n", t("achieved"))]);
-        let Score::Counts(c) = score(&checklist, &a) else { panic!("counts expected") };
+        let a = answers(&[
+            ("g1", t("achieved")),
+            ("g2", t("achieved")),
+            ("n", t("achieved")),
+        ]);
+        let Score::Counts(c) = score(&checklist, &a) else {
+            panic!("counts expected")
+        };
         assert_eq!(c.get("achieved"), Some(&2));
         assert_eq!(c.get("partially"), Some(&0));
         assert_eq!(c.get("unfulfilled"), Some(&0));
@@ -281,7 +354,14 @@ mod tests {
     fn forms_and_quizzes_without_key_are_not_scored() {
         let form = instrument(Scoring::None, vec![item("x", ItemType::Text, vec![])]);
         assert_eq!(score(&form, &answers(&[("x", t("y"))])), Score::None);
-        let keyless = instrument(Scoring::PercentCorrect, vec![item("x", ItemType::SingleChoice, vec![choice("a", None, false)])]);
+        let keyless = instrument(
+            Scoring::PercentCorrect,
+            vec![item(
+                "x",
+                ItemType::SingleChoice,
+                vec![choice("a", None, false)],
+            )],
+        );
         assert_eq!(score(&keyless, &answers(&[("x", t("a"))])), Score::None);
     }
 }

@@ -8,9 +8,9 @@
 
 use super::targets::{Check, Targets};
 use super::{
-    Cancellation, CommitteeReport, Counters, Distribution, GoalState, GoalsEvaluation, Ignored, Level, Mean,
-    MeetingCounts, OutreachReport, PeerReport, Period, PeriodCounters, QuizReport, Report, ReportInput, Totals,
-    TrainingReport,
+    Cancellation, CommitteeReport, Counters, Distribution, GoalState, GoalsEvaluation, Ignored,
+    Level, Mean, MeetingCounts, OutreachReport, PeerReport, Period, PeriodCounters, QuizReport,
+    Report, ReportInput, Totals, TrainingReport,
 };
 use crate::catalog::Catalog;
 use crate::domain::{Activity, Meeting, MeetingStatus, Phase, Submission};
@@ -30,16 +30,22 @@ pub fn compute(input: &ReportInput, catalog: &Catalog, targets: &Targets) -> Rep
     }
 
     let period = period(&meetings);
-    let months = targets.pilot_months.unwrap_or_else(|| period.as_ref().map_or(0, months_spanned));
+    let months = targets
+        .pilot_months
+        .unwrap_or_else(|| period.as_ref().map_or(0, months_spanned));
 
     let training_meetings = meeting_counts(&meetings, Activity::TrainingCourse);
     let peer_meetings = meeting_counts(&meetings, Activity::PeerGroup);
     let committee_meetings = meeting_counts(&meetings, Activity::Committee);
 
     let (understanding, pre, gain, quizzes) = pass.quiz_figures(catalog);
-    let training_satisfaction = Mean::from_sum(pass.training_satisfaction.0, pass.training_satisfaction.1);
+    let training_satisfaction =
+        Mean::from_sum(pass.training_satisfaction.0, pass.training_satisfaction.1);
     let training = TrainingReport {
-        cadence: Check::at_least(training_meetings.held, u64::from(targets.courses_per_month) * u64::from(months)),
+        cadence: Check::at_least(
+            training_meetings.held,
+            u64::from(targets.courses_per_month) * u64::from(months),
+        ),
         understanding_out_of: training_meetings.attendances,
         understanding_check: Check::above(understanding.mean, targets.understanding_min),
         satisfaction_check: Check::above(training_satisfaction.mean, targets.satisfaction_min),
@@ -53,7 +59,10 @@ pub fn compute(input: &ReportInput, catalog: &Catalog, targets: &Targets) -> Rep
 
     let peer_distribution = pass.peer_distribution();
     let peer = PeerReport {
-        cadence: Check::at_least(peer_meetings.held, u64::from(targets.peer_meetings_per_month) * u64::from(months)),
+        cadence: Check::at_least(
+            peer_meetings.held,
+            u64::from(targets.peer_meetings_per_month) * u64::from(months),
+        ),
         satisfaction_check: Check::above(peer_distribution.mean, targets.satisfaction_min),
         satisfaction: peer_distribution,
         meetings: peer_meetings,
@@ -62,7 +71,10 @@ pub fn compute(input: &ReportInput, catalog: &Catalog, targets: &Targets) -> Rep
     let committee = CommitteeReport {
         meetings: committee_meetings,
         evaluations: pass.evaluations,
-        latest: pass.latest_evaluation.as_ref().map(|c| goals_evaluation(c, &pass.scorers[c.scorer])),
+        latest: pass
+            .latest_evaluation
+            .as_ref()
+            .map(|c| goals_evaluation(c, &pass.scorers[c.scorer])),
     };
 
     let totals = totals(&meetings, &pass, targets);
@@ -118,13 +130,16 @@ fn meeting_counts(meetings: &[&Meeting], activity: Activity) -> MeetingCounts {
                 counts.held += 1;
                 counts.attendances += u64::from(m.attendance.total());
             }
-            MeetingStatus::Cancelled { reason } => {
-                counts.cancelled.push(Cancellation { meeting_id: m.id, date: m.date, reason: reason.clone() })
-            }
+            MeetingStatus::Cancelled { reason } => counts.cancelled.push(Cancellation {
+                meeting_id: m.id,
+                date: m.date,
+                reason: reason.clone(),
+            }),
         }
     }
     counts.cancelled.sort_by_key(|c| (c.date, c.meeting_id));
-    counts.average_participants = (counts.held > 0).then(|| counts.attendances as f64 / counts.held as f64);
+    counts.average_participants =
+        (counts.held > 0).then(|| counts.attendances as f64 / counts.held as f64);
     counts
 }
 
@@ -132,7 +147,9 @@ fn totals(meetings: &[&Meeting], pass: &Pass, targets: &Targets) -> Totals {
     let held = || meetings.iter().filter(|m| m.is_held());
     let carers_involved: u64 = held().map(|m| u64::from(m.attendance.total())).sum();
     let anonymous_attendances: u64 = held().map(|m| u64::from(m.attendance.anonymous)).sum();
-    let codes: HashSet<&str> = held().flat_map(|m| m.attendance.participants.iter().map(String::as_str)).collect();
+    let codes: HashSet<&str> = held()
+        .flat_map(|m| m.attendance.participants.iter().map(String::as_str))
+        .collect();
     let distinct_participants = codes.len() as u64;
     let carers_reached = distinct_participants + anonymous_attendances;
     let satisfaction = Mean::from_sum(pass.all_satisfaction.0, pass.all_satisfaction.1);
@@ -162,7 +179,13 @@ fn outreach(entries: &[crate::domain::Outreach]) -> OutreachReport {
     }
     OutreachReport {
         total,
-        periods: by_period.into_iter().map(|(p, counters)| PeriodCounters { period: p.to_string(), counters }).collect(),
+        periods: by_period
+            .into_iter()
+            .map(|(p, counters)| PeriodCounters {
+                period: p.to_string(),
+                counters,
+            })
+            .collect(),
     }
 }
 
@@ -245,15 +268,25 @@ impl<'a> Pass<'a> {
             return found;
         }
         let found = self.catalog.get(id, version).map(|instrument| {
-            self.scorers.push(Prepared { scorer: Scorer::new(instrument), levels: scale_levels(instrument) });
+            self.scorers.push(Prepared {
+                scorer: Scorer::new(instrument),
+                levels: scale_levels(instrument),
+            });
             self.scorers.len() - 1
         });
         self.lookup.insert((id, version), found);
         found
     }
 
-    fn add(&mut self, s: &'a Submission, meetings: &HashMap<Uuid, &'a Meeting>, all: &'a [Submission]) {
-        let replaced = self.replaced.get_or_insert_with(|| all.iter().filter_map(|s| s.replaces).collect());
+    fn add(
+        &mut self,
+        s: &'a Submission,
+        meetings: &HashMap<Uuid, &'a Meeting>,
+        all: &'a [Submission],
+    ) {
+        let replaced = self
+            .replaced
+            .get_or_insert_with(|| all.iter().filter_map(|s| s.replaces).collect());
         if !replaced.is_empty() && replaced.contains(&s.id) {
             self.ignored.replaced += 1;
             return;
@@ -288,19 +321,31 @@ impl<'a> Pass<'a> {
             self.ignored.quiz_without_phase += 1;
             return;
         };
-        let Some(percent) = self.scorers[p].scorer.percent_correct(&s.answers) else { return };
+        let Some(percent) = self.scorers[p].scorer.percent_correct(&s.answers) else {
+            return;
+        };
         let quiz: &'a str = &self.scorers[p].scorer.instrument().id;
         let Some(respondent) = s.respondent.as_deref() else {
             let sums = self.anonymous_quizzes.entry(quiz).or_default();
-            let sum = if phase == Phase::Pre { &mut sums.pre } else { &mut sums.post };
+            let sum = if phase == Phase::Pre {
+                &mut sums.pre
+            } else {
+                &mut sums.post
+            };
             sum.0 += percent;
             sum.1 += 1;
             return;
         };
         let next = self.pairs.len();
-        let slot = *self.pair_index.entry((meeting.id, quiz, respondent)).or_insert(next);
+        let slot = *self
+            .pair_index
+            .entry((meeting.id, quiz, respondent))
+            .or_insert(next);
         if slot == next {
-            self.pairs.push(PairSlot { quiz, ..PairSlot::default() });
+            self.pairs.push(PairSlot {
+                quiz,
+                ..PairSlot::default()
+            });
         }
         let side = match phase {
             Phase::Pre => &mut self.pairs[slot].pre,
@@ -312,7 +357,9 @@ impl<'a> Pass<'a> {
     }
 
     fn add_scale(&mut self, s: &'a Submission, meeting: &Meeting, p: usize) {
-        let Some(mean) = self.scorers[p].scorer.mean_score(&s.answers) else { return };
+        let Some(mean) = self.scorers[p].scorer.mean_score(&s.answers) else {
+            return;
+        };
         self.all_satisfaction.0 += mean;
         self.all_satisfaction.1 += 1;
         match meeting.activity {
@@ -349,8 +396,12 @@ impl<'a> Pass<'a> {
             (meeting.date, s.created_at) >= (best.date, best.submission.created_at)
         });
         if later {
-            self.latest_evaluation =
-                Some(CommitteeCandidate { date: meeting.date, meeting_id: meeting.id, submission: s, scorer: p });
+            self.latest_evaluation = Some(CommitteeCandidate {
+                date: meeting.date,
+                meeting_id: meeting.id,
+                submission: s,
+                scorer: p,
+            });
         }
     }
 
@@ -382,13 +433,20 @@ impl<'a> Pass<'a> {
         let mut all = QuizSums::default();
         let mut reports = Vec::with_capacity(per_quiz.len());
         for (quiz, sums) in per_quiz {
-            for (total, part) in [(&mut all.pre, sums.pre), (&mut all.post, sums.post), (&mut all.gain, sums.gain)] {
+            for (total, part) in [
+                (&mut all.pre, sums.pre),
+                (&mut all.post, sums.post),
+                (&mut all.gain, sums.gain),
+            ] {
                 total.0 += part.0;
                 total.1 += part.1;
             }
             reports.push(QuizReport {
                 instrument_id: quiz.to_string(),
-                title: catalog.latest(quiz).map(|i| i.title.clone()).unwrap_or_default(),
+                title: catalog
+                    .latest(quiz)
+                    .map(|i| i.title.clone())
+                    .unwrap_or_default(),
                 pre: Mean::from_sum(sums.pre.0, sums.pre.1),
                 post: Mean::from_sum(sums.post.0, sums.post.1),
                 gain: Mean::from_sum(sums.gain.0, sums.gain.1),
@@ -405,10 +463,15 @@ impl<'a> Pass<'a> {
     /// Peer satisfaction levels merged over every peer instrument version answered, in
     /// the order of the highest version (labels from it too).
     fn peer_distribution(&self) -> Distribution {
-        let mut used: Vec<&Prepared> = self.peer_scorers.iter().map(|&p| &self.scorers[p]).collect();
+        let mut used: Vec<&Prepared> = self
+            .peer_scorers
+            .iter()
+            .map(|&p| &self.scorers[p])
+            .collect();
         used.sort_by(|a, b| {
             let (a, b) = (a.scorer.instrument(), b.scorer.instrument());
-            (a.id.as_str(), std::cmp::Reverse(a.version)).cmp(&(b.id.as_str(), std::cmp::Reverse(b.version)))
+            (a.id.as_str(), std::cmp::Reverse(a.version))
+                .cmp(&(b.id.as_str(), std::cmp::Reverse(b.version)))
         });
         let mut levels: Vec<Level> = Vec::new();
         for prepared in used {
@@ -433,14 +496,22 @@ impl<'a> Pass<'a> {
             }
         }
         let (sum, n) = self.peer_satisfaction;
-        Distribution { levels, n, mean: Mean::from_sum(sum, n).mean }
+        Distribution {
+            levels,
+            n,
+            mean: Mean::from_sum(sum, n).mean,
+        }
     }
 }
 
 /// The distinct option values of an instrument's scale items, in order.
 fn scale_levels(instrument: &Instrument) -> Vec<(&str, u64)> {
     let mut levels: Vec<(&str, u64)> = Vec::new();
-    for item in instrument.items.iter().filter(|i| i.item_type == ItemType::Scale) {
+    for item in instrument
+        .items
+        .iter()
+        .filter(|i| i.item_type == ItemType::Scale)
+    {
         for option in &item.options {
             if !levels.iter().any(|(v, _)| *v == option.value) {
                 levels.push((option.value.as_str(), 0));
@@ -461,19 +532,37 @@ fn goals_evaluation(c: &CommitteeCandidate, prepared: &Prepared) -> GoalsEvaluat
     for item in choice_items {
         for option in &item.options {
             if !states.iter().any(|s| s.value == option.value) {
-                states.push(Level { value: option.value.clone(), label: option.label.clone(), score: option.score, count: 0 });
+                states.push(Level {
+                    value: option.value.clone(),
+                    label: option.label.clone(),
+                    score: option.score,
+                    count: 0,
+                });
             }
         }
-        goals.push(GoalState { item_id: item.id.clone(), label: item.label.clone(), state: None, state_label: None });
+        goals.push(GoalState {
+            item_id: item.id.clone(),
+            label: item.label.clone(),
+            state: None,
+            state_label: None,
+        });
     }
-    prepared.scorer.for_each_choice(&c.submission.answers, |item, choice| {
-        if let Some(state) = states.iter_mut().find(|s| s.value == choice.value) {
-            state.count += 1;
-        }
-        if let Some(goal) = goals.iter_mut().find(|g| g.item_id == item.id) {
-            goal.state = Some(choice.value.clone());
-            goal.state_label = Some(choice.label.clone());
-        }
-    });
-    GoalsEvaluation { meeting_id: c.meeting_id, submission_id: c.submission.id, date: c.date, states, goals }
+    prepared
+        .scorer
+        .for_each_choice(&c.submission.answers, |item, choice| {
+            if let Some(state) = states.iter_mut().find(|s| s.value == choice.value) {
+                state.count += 1;
+            }
+            if let Some(goal) = goals.iter_mut().find(|g| g.item_id == item.id) {
+                goal.state = Some(choice.value.clone());
+                goal.state_label = Some(choice.label.clone());
+            }
+        });
+    GoalsEvaluation {
+        meeting_id: c.meeting_id,
+        submission_id: c.submission.id,
+        date: c.date,
+        states,
+        goals,
+    }
 }

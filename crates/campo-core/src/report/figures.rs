@@ -44,7 +44,11 @@ impl Value {
             None => label("no_data", lang).to_string(),
             Some(v) if csv => format!("{v:.2}"),
             Some(v) => {
-                let s = if signed { format!("{v:+.1}") } else { format!("{v:.1}") };
+                let s = if signed {
+                    format!("{v:+.1}")
+                } else {
+                    format!("{v:.1}")
+                };
                 if lang == Lang::It {
                     s.replace('.', ",")
                 } else {
@@ -95,7 +99,11 @@ impl Rows {
     }
 
     fn mean(&mut self, figure: impl Into<String>, mean: &Mean, points: bool) -> &mut Figure {
-        let value = if points { Value::Points(mean.mean) } else { Value::Percent(mean.mean) };
+        let value = if points {
+            Value::Points(mean.mean)
+        } else {
+            Value::Percent(mean.mean)
+        };
         let row = self.push(figure, value);
         row.n = Some(mean.n);
         row
@@ -110,13 +118,20 @@ impl Rows {
             let figure = format!("{} {}", label("cancelled_on", self.lang), c.date);
             self.push(figure, Value::Text(c.reason.clone()));
         }
-        self.key("average_participants", Value::Number(m.average_participants));
+        self.key(
+            "average_participants",
+            Value::Number(m.average_participants),
+        );
         self.key("attendances", Value::Count(m.attendances));
     }
 
     fn levels(&mut self, prefix: &str, levels: &[Level]) {
         for level in levels {
-            let figure = format!("{}: {}", label(prefix, self.lang), level.label.get(self.lang));
+            let figure = format!(
+                "{}: {}",
+                label(prefix, self.lang),
+                level.label.get(self.lang)
+            );
             self.push(figure, Value::Count(level.count));
         }
     }
@@ -131,30 +146,69 @@ fn checked(row: &mut Figure, check: Option<&Check>) {
 
 /// The report's figures in display order.
 pub fn figures(report: &Report, lang: Lang) -> Vec<Figure> {
-    let mut r = Rows { lang, section: String::new(), activity: String::new(), rows: Vec::new() };
+    let mut r = Rows {
+        lang,
+        section: String::new(),
+        activity: String::new(),
+        rows: Vec::new(),
+    };
 
     let t = &report.training;
-    r.section(Activity::TrainingCourse.code(), Activity::TrainingCourse.code());
+    r.section(
+        Activity::TrainingCourse.code(),
+        Activity::TrainingCourse.code(),
+    );
     r.meetings(&t.meetings, Some(&t.cadence));
     let understanding = label("understanding", lang);
-    checked(r.mean(understanding, &t.understanding, false), Some(&t.understanding_check));
-    r.key("post_answered", Value::Ratio(t.understanding.n, t.understanding_out_of));
+    checked(
+        r.mean(understanding, &t.understanding, false),
+        Some(&t.understanding_check),
+    );
+    r.key(
+        "post_answered",
+        Value::Ratio(t.understanding.n, t.understanding_out_of),
+    );
     r.mean(label("pre", lang), &t.pre, false);
     r.mean(label("gain", lang), &t.gain, true);
-    checked(r.mean(label("satisfaction", lang), &t.satisfaction, false), Some(&t.satisfaction_check));
+    checked(
+        r.mean(label("satisfaction", lang), &t.satisfaction, false),
+        Some(&t.satisfaction_check),
+    );
     for q in &t.quizzes {
         let title = q.title.get(lang);
-        let title = if title.is_empty() { q.instrument_id.as_str() } else { title };
-        r.mean(format!("{title}: {}", label("quiz_pre", lang)), &q.pre, false);
-        r.mean(format!("{title}: {}", label("quiz_post", lang)), &q.post, false);
-        r.mean(format!("{title}: {}", label("quiz_gain", lang)), &q.gain, true);
+        let title = if title.is_empty() {
+            q.instrument_id.as_str()
+        } else {
+            title
+        };
+        r.mean(
+            format!("{title}: {}", label("quiz_pre", lang)),
+            &q.pre,
+            false,
+        );
+        r.mean(
+            format!("{title}: {}", label("quiz_post", lang)),
+            &q.post,
+            false,
+        );
+        r.mean(
+            format!("{title}: {}", label("quiz_gain", lang)),
+            &q.gain,
+            true,
+        );
     }
 
     let p = &report.peer;
     r.section(Activity::PeerGroup.code(), Activity::PeerGroup.code());
     r.meetings(&p.meetings, Some(&p.cadence));
-    let satisfaction = Mean { mean: p.satisfaction.mean, n: p.satisfaction.n };
-    checked(r.mean(label("satisfaction", lang), &satisfaction, false), Some(&p.satisfaction_check));
+    let satisfaction = Mean {
+        mean: p.satisfaction.mean,
+        n: p.satisfaction.n,
+    };
+    checked(
+        r.mean(label("satisfaction", lang), &satisfaction, false),
+        Some(&p.satisfaction_check),
+    );
     r.levels("answers_level", &p.satisfaction.levels);
 
     let c = &report.committee;
@@ -179,20 +233,44 @@ pub fn figures(report: &Report, lang: Lang) -> Vec<Figure> {
     r.key("meetings_held", Value::Count(s.meetings_held));
     r.key("meetings_cancelled", Value::Count(s.meetings_cancelled));
     r.key("carers_involved", Value::Count(s.carers_involved));
-    r.key("distinct_participants", Value::Count(s.distinct_participants));
-    r.key("anonymous_attendances", Value::Count(s.anonymous_attendances));
-    checked(r.key("carers_reached", Value::Count(s.carers_reached)), Some(&s.reach));
-    checked(r.mean(label("mean_satisfaction", lang), &s.satisfaction, false), Some(&s.satisfaction_check));
+    r.key(
+        "distinct_participants",
+        Value::Count(s.distinct_participants),
+    );
+    r.key(
+        "anonymous_attendances",
+        Value::Count(s.anonymous_attendances),
+    );
+    checked(
+        r.key("carers_reached", Value::Count(s.carers_reached)),
+        Some(&s.reach),
+    );
+    checked(
+        r.mean(label("mean_satisfaction", lang), &s.satisfaction, false),
+        Some(&s.satisfaction_check),
+    );
     r.key("months", Value::Count(u64::from(report.months)));
 
-    let periods = std::iter::once((label("all_periods", lang).to_string(), &report.outreach.total))
-        .chain(report.outreach.periods.iter().map(|p| (p.period.clone(), &p.counters)));
+    let periods = std::iter::once((
+        label("all_periods", lang).to_string(),
+        &report.outreach.total,
+    ))
+    .chain(
+        report
+            .outreach
+            .periods
+            .iter()
+            .map(|p| (p.period.clone(), &p.counters)),
+    );
     for (period, counters) in periods {
         r.section("outreach", &period);
         r.key("page_likes", Value::Count(counters.page_likes));
         r.key("site_visits", Value::Count(counters.site_visits));
         r.key("downloads", Value::Count(counters.downloads));
-        r.key("new_patients_informed", Value::Count(counters.new_patients_informed));
+        r.key(
+            "new_patients_informed",
+            Value::Count(counters.new_patients_informed),
+        );
     }
 
     let i = &report.ignored;

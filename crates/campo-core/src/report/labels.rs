@@ -28,52 +28,132 @@ const LABELS: &[(&str, &str, &str)] = &[
     ("no_data", "nessun dato", "no data"),
     ("all_periods", "tutti i periodi", "all periods"),
     // Meetings.
-    ("meetings_planned", "Incontri programmati", "Meetings planned"),
+    (
+        "meetings_planned",
+        "Incontri programmati",
+        "Meetings planned",
+    ),
     ("meetings_held", "Incontri svolti", "Meetings held"),
-    ("meetings_cancelled", "Incontri annullati", "Meetings cancelled"),
+    (
+        "meetings_cancelled",
+        "Incontri annullati",
+        "Meetings cancelled",
+    ),
     ("cancelled_on", "Annullato il", "Cancelled on"),
-    ("average_participants", "Partecipanti medi per incontro", "Average participants per meeting"),
+    (
+        "average_participants",
+        "Partecipanti medi per incontro",
+        "Average participants per meeting",
+    ),
     ("attendances", "Presenze complessive", "Overall attendances"),
     // Training.
-    ("understanding", "Comprensione (quiz finale, % corrette)", "Understanding (post quiz, % correct)"),
-    ("post_answered", "Quiz finali compilati su presenze", "Post quizzes answered out of attendances"),
+    (
+        "understanding",
+        "Comprensione (quiz finale, % corrette)",
+        "Understanding (post quiz, % correct)",
+    ),
+    (
+        "post_answered",
+        "Quiz finali compilati su presenze",
+        "Post quizzes answered out of attendances",
+    ),
     ("pre", "Quiz iniziale (% corrette)", "Pre quiz (% correct)"),
-    ("gain", "Miglioramento prima-dopo (punti)", "Pre to post gain (points)"),
+    (
+        "gain",
+        "Miglioramento prima-dopo (punti)",
+        "Pre to post gain (points)",
+    ),
     ("satisfaction", "Soddisfazione (%)", "Satisfaction (%)"),
-    ("quiz_pre", "quiz iniziale (% corrette)", "pre quiz (% correct)"),
-    ("quiz_post", "quiz finale (% corrette)", "post quiz (% correct)"),
+    (
+        "quiz_pre",
+        "quiz iniziale (% corrette)",
+        "pre quiz (% correct)",
+    ),
+    (
+        "quiz_post",
+        "quiz finale (% corrette)",
+        "post quiz (% correct)",
+    ),
     ("quiz_gain", "miglioramento (punti)", "gain (points)"),
     // Peer groups.
     ("answers_level", "Risposte", "Answers"),
     // Committee.
-    ("evaluations", "Valutazioni degli obiettivi", "Goal evaluations"),
-    ("latest_evaluation", "Ultima valutazione", "Latest evaluation"),
+    (
+        "evaluations",
+        "Valutazioni degli obiettivi",
+        "Goal evaluations",
+    ),
+    (
+        "latest_evaluation",
+        "Ultima valutazione",
+        "Latest evaluation",
+    ),
     ("goals_in_state", "Obiettivi", "Goals"),
     ("goal", "Obiettivo", "Goal"),
     ("not_evaluated", "non valutato", "not evaluated"),
     // Totals.
-    ("carers_involved", "Familiari coinvolti (somma delle presenze)", "Carers involved (sum of attendances)"),
-    ("distinct_participants", "Partecipanti con codice distinti", "Distinct coded participants"),
-    ("anonymous_attendances", "Presenze anonime", "Anonymous attendances"),
+    (
+        "carers_involved",
+        "Familiari coinvolti (somma delle presenze)",
+        "Carers involved (sum of attendances)",
+    ),
+    (
+        "distinct_participants",
+        "Partecipanti con codice distinti",
+        "Distinct coded participants",
+    ),
+    (
+        "anonymous_attendances",
+        "Presenze anonime",
+        "Anonymous attendances",
+    ),
     (
         "carers_reached",
         "Familiari raggiunti (codici distinti + presenze anonime)",
         "Carers reached (distinct codes + anonymous attendances)",
     ),
-    ("mean_satisfaction", "Soddisfazione media (%)", "Mean satisfaction (%)"),
+    (
+        "mean_satisfaction",
+        "Soddisfazione media (%)",
+        "Mean satisfaction (%)",
+    ),
     ("months", "Mesi del progetto", "Pilot months"),
     // Outreach.
     ("page_likes", "Mi piace alla pagina", "Page likes"),
     ("site_visits", "Visite al sito", "Site visits"),
     ("downloads", "Download", "Downloads"),
-    ("new_patients_informed", "Nuovi pazienti informati", "New patients informed"),
+    (
+        "new_patients_informed",
+        "Nuovi pazienti informati",
+        "New patients informed",
+    ),
     // Ignored.
-    ("replaced", "Sostituite da una correzione", "Replaced by a correction"),
+    (
+        "replaced",
+        "Sostituite da una correzione",
+        "Replaced by a correction",
+    ),
     ("unknown_meeting", "Incontro sconosciuto", "Unknown meeting"),
-    ("meeting_not_held", "Incontro non svolto", "Meeting not held"),
-    ("unknown_instrument", "Strumento sconosciuto", "Unknown instrument"),
-    ("wrong_activity", "Strumento non previsto per l'attività", "Instrument not meant for the activity"),
-    ("quiz_without_phase", "Quiz senza fase prima/dopo", "Quiz without pre/post phase"),
+    (
+        "meeting_not_held",
+        "Incontro non svolto",
+        "Meeting not held",
+    ),
+    (
+        "unknown_instrument",
+        "Strumento sconosciuto",
+        "Unknown instrument",
+    ),
+    (
+        "wrong_activity",
+        "Strumento non previsto per l'attività",
+        "Instrument not meant for the activity",
+    ),
+    (
+        "quiz_without_phase",
+        "Quiz senza fase prima/dopo",
+        "Quiz without pre/post phase",
+    ),
     ("ignored_total", "Totale escluse", "Total left out"),
 ];
 
@@ -100,7 +180,10 @@ mod tests {
     fn every_label_has_both_languages_and_a_unique_key() {
         for (i, (key, it, en)) in LABELS.iter().enumerate() {
             assert!(!it.is_empty() && !en.is_empty(), "{key}");
-            assert!(LABELS[i + 1..].iter().all(|(k, _, _)| k != key), "duplicate {key}");
+            assert!(
+                LABELS[i + 1..].iter().all(|(k, _, _)| k != key),
+                "duplicate {key}"
+            );
         }
     }
 }

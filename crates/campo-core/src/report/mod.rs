@@ -65,7 +65,10 @@ pub struct Mean {
 
 impl Mean {
     pub(crate) fn from_sum(sum: f64, n: u64) -> Mean {
-        Mean { mean: (n > 0).then(|| sum / n as f64), n }
+        Mean {
+            mean: (n > 0).then(|| sum / n as f64),
+            n,
+        }
     }
 }
 

@@ -8,7 +8,15 @@ use crate::i18n::Lang;
 
 pub fn render_csv(report: &Report, lang: Lang) -> String {
     let mut out = String::new();
-    let header = ["col_section", "col_activity", "col_figure", "col_value", "col_n", "col_target", "col_met"];
+    let header = [
+        "col_section",
+        "col_activity",
+        "col_figure",
+        "col_value",
+        "col_n",
+        "col_target",
+        "col_met",
+    ];
     line(&mut out, header.iter().map(|k| label(k, lang).to_string()));
     for f in figures(report, lang) {
         let value = match &f.value {
@@ -17,7 +25,10 @@ pub fn render_csv(report: &Report, lang: Lang) -> String {
             Value::Text(t) => defuse_formula(t),
             v => v.format(lang, true),
         };
-        let met = f.met.map(|m| label(if m { "yes" } else { "no" }, lang).to_string()).unwrap_or_default();
+        let met = f
+            .met
+            .map(|m| label(if m { "yes" } else { "no" }, lang).to_string())
+            .unwrap_or_default();
         line(
             &mut out,
             [

@@ -21,7 +21,11 @@ pub fn render_text(report: &Report, lang: Lang) -> String {
     let mut start = 0;
     while start < rows.len() {
         let key = (&rows[start].section, &rows[start].activity);
-        let end = start + rows[start..].iter().take_while(|r| (&r.section, &r.activity) == key).count();
+        let end = start
+            + rows[start..]
+                .iter()
+                .take_while(|r| (&r.section, &r.activity) == key)
+                .count();
         section(&mut out, &rows[start..end], lang);
         start = end;
     }
@@ -43,7 +47,8 @@ fn section(out: &mut String, rows: &[Figure], lang: Lang) {
     out.push_str(&"=".repeat(title.chars().count()));
     out.push('\n');
 
-    let header = ["col_figure", "col_value", "col_n", "col_target", "col_met"].map(|k| label(k, lang).to_string());
+    let header = ["col_figure", "col_value", "col_n", "col_target", "col_met"]
+        .map(|k| label(k, lang).to_string());
     let cells: Vec<[String; 5]> = rows
         .iter()
         .map(|r| {

@@ -58,12 +58,18 @@ pub struct Check {
 impl Check {
     /// A count that must reach the target (`value >= target`).
     pub fn at_least(value: u64, target: u64) -> Check {
-        Check { target: target as f64, met: Some(value >= target) }
+        Check {
+            target: target as f64,
+            met: Some(value >= target),
+        }
     }
 
     /// A percentage that must be above the threshold (the study says "above 75%", so
     /// exactly 75 is not enough).
     pub fn above(value: Option<f64>, threshold: f64) -> Check {
-        Check { target: threshold, met: value.map(|v| v > threshold) }
+        Check {
+            target: threshold,
+            met: value.map(|v| v > threshold),
+        }
     }
 }
