@@ -1,0 +1,135 @@
+//! What can go wrong during a sync, sorted by what the caller should do about it.
+
+use crate::wire::ApiError;
+use thiserror::Error;
+
+#[derive(Debug, Error)]
+pub enum SyncError {
+    #[error("the server address {0:?} is not a valid http(s) URL")]
+    InvalidUrl(String),
+    #[error("this device is not enrolled with a server yet")]
+    NotEnrolled,
+    /// 401: the token is unknown or the device was revoked. Retrying will not help; the
+    /// device must be enrolled again.
+    #[error("the server refused this device's token: {0}")]
+    Unauthorized(String),
+    /// Any other 4xx: the request itself is wrong and would be refused again.
+    #[error("the server refused the request ({status}, {code}): {message}")]
+    Refused { status: u16, code: String, message: String },
+    /// 5xx, 408 or 429: the server could not answer now.
+    #[error("the server is unavailable ({status}): {message}")]
+    Unavailable { status: u16, message: String },
+    #[error("the server did not answer in time")]
+    Timeout,
+    #[error("could not reach the server: {0}")]
+    Connect(String),
+    /// The connection broke or the answer was cut short or garbled.
+    #[error("the connection failed: {0}")]
+    Transport(String),
+    #[error("the server's answer could not be read: {0}")]
+    Decode(String),
+    #[error("the device's vault: {0}")]
+    Store(#[from] campo_store::StoreError),
+    #[error("could not prepare the records for sending: {0}")]
+    Encode(String),
+}
+
+impl SyncError {
+    /// Whether trying again later (after a backoff) may succeed without anyone changing
+    /// anything. Refusals and an unknown token need a person; a weak link does not.
+    pub fn is_retryable(&self) -> bool {
+        matches!(
+            self,
+            SyncError::Unavailable { .. }
+                | SyncError::Timeout
+                | SyncError::Connect(_)
+                | SyncError::Transport(_)
+                | SyncError::Decode(_)
+        )
+    }
+
+    /// A stable code for the app's UI (`{code, message}`).
+    pub fn code(&self) -> &'static str {
+        match self {
+            SyncError::InvalidUrl(_) => "invalid_url",
+            SyncError::NotEnrolled => "not_enrolled",
+            SyncError::Unauthorized(_) => "unauthorized",
+            SyncError::Refused { .. } => "refused",
+            SyncError::Unavailable { .. } => "unavailable",
+            SyncError::Timeout => "timeout",
+            SyncError::Connect(_) => "offline",
+            SyncError::Transport(_) => "connection_lost",
+            SyncError::Decode(_) => "bad_answer",
+            SyncError::Store(_) => "store",
+            SyncError::Encode(_) => "encode",
+        }
+    }
+
+    pub(crate) fn from_reqwest(e: reqwest::Error) -> SyncError {
+        if e.is_timeout() {
+            SyncError::Timeout
+        } else if e.is_connect() {
+            SyncError::Connect(chain(&e))
+        } else if e.is_decode() || e.is_body() {
+            SyncError::Decode(chain(&e))
+        } else {
+            SyncError::Transport(chain(&e))
+        }
+    }
+
+    /// Classifies a non-2xx answer. `body` is read as the server's `{code, message}` when
+    /// it is one (a proxy's bare 503 page is not).
+    pub(crate) fn from_status(status: u16, body: &[u8]) -> SyncError {
+        let api: Option<ApiError> = serde_json::from_slice(body).ok();
+        let message = api
+            .as_ref()
+            .map(|a| a.message.clone())
+            .unwrap_or_else(|| String::from_utf8_lossy(&body[..body.len().min(200)]).trim().to_string());
+        match status {
+            401 => SyncError::Unauthorized(message),
+            408 | 429 | 500..=599 => SyncError::Unavailable { status, message },
+            _ => SyncError::Refused {
+                status,
+                code: api.map(|a| a.code).unwrap_or_else(|| "http_error".into()),
+                message,
+            },
+        }
+    }
+}
+
+/// reqwest's top-level message ("error sending request") hides the cause; the chain says
+/// "connection reset" or "operation timed out", which is what a coordinator needs.
+fn chain(e: &dyn std::error::Error) -> String {
+    let mut s = e.to_string();
+    let mut cur = e.source();
+    while let Some(c) = cur {
+        s.push_str(": ");
+        s.push_str(&c.to_string());
+        cur = c.source();
+    }
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn statuses_are_sorted_by_what_to_do() {
+        let body = br#"{"code":"too_large","message":"body over 4 MiB"}"#;
+        match SyncError::from_status(413, body) {
+            SyncError::Refused { status: 413, code, message } => {
+                assert_eq!(code, "too_large");
+                assert_eq!(message, "body over 4 MiB");
+            }
+            other => panic!("{other:?}"),
+        }
+        assert!(!SyncError::from_status(413, body).is_retryable());
+        assert!(matches!(SyncError::from_status(401, b"{}"), SyncError::Unauthorized(_)));
+        assert!(!SyncError::from_status(401, b"").is_retryable());
+        let e = SyncError::from_status(503, b"Service Unavailable");
+        assert!(e.is_retryable());
+        assert!(e.to_string().contains("Service Unavailable"), "{e}");
+        assert!(SyncError::from_status(429, b"").is_retryable());
+    }
+}

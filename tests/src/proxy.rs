@@ -1,0 +1,333 @@
+//! A TCP proxy on 127.0.0.1 that stands for the valley's mobile link: it can break any
+//! connection in the ways a weak link does (or a faulty middlebox would), and shape the
+//! link's bandwidth and delay for the benchmark.
+//!
+//! Faults are decided per connection by a [`FaultPlan`] when the connection is accepted.
+//! Tests turn connection reuse off in the client so that each request is its own
+//! connection and gets its own fault. A fault is counted only when it actually fired
+//! (a "drop after 300 bytes" on a 200-byte request never fires).
+
+use socket2::SockRef;
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::mpsc;
+use tokio::task::JoinHandle;
+use tokio::time::Instant;
+
+/// What happens to one connection.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Fault {
+    /// Forward both ways untouched.
+    Pass,
+    /// Forward the first `after` bytes of the request, then close both sides: the server
+    /// sees half a request, the client a dead connection.
+    DropRequest { after: usize },
+    /// As soon as the request starts, reset the client's connection (RST, SO_LINGER 0).
+    Reset,
+    /// Swallow the request and answer nothing for `hold`, then close: the client's
+    /// timeout has to fire.
+    Stall { hold: Duration },
+    /// Forward the request; pass on only the first `keep` bytes of the response, then
+    /// close. The server has committed; the client must not believe it has not.
+    TruncateResponse { keep: usize },
+    /// Answer `503 Service Unavailable` without forwarding anything.
+    Canned503,
+    /// Forward the request, wait for the server's answer (the batch is committed), then
+    /// close without passing a byte of it on.
+    DropResponse,
+}
+
+impl Fault {
+    pub const KINDS: [&'static str; 7] =
+        ["pass", "drop_request", "reset", "stall", "truncate_response", "canned_503", "drop_response"];
+
+    fn index(&self) -> usize {
+        match self {
+            Fault::Pass => 0,
+            Fault::DropRequest { .. } => 1,
+            Fault::Reset => 2,
+            Fault::Stall { .. } => 3,
+            Fault::TruncateResponse { .. } => 4,
+            Fault::Canned503 => 5,
+            Fault::DropResponse => 6,
+        }
+    }
+}
+
+/// Decides the fault of connection number `n` (0-based, in accept order).
+pub type FaultPlan = Arc<dyn Fn(u64) -> Fault + Send + Sync>;
+
+/// A link's shape: bandwidth each way and one-way delay (RTT = 2 x delay).
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Shaping {
+    pub bits_per_second: Option<u64>,
+    pub one_way_delay: Duration,
+}
+
+/// What went through the proxy.
+#[derive(Default, Debug)]
+pub struct Stats {
+    pub connections: AtomicU64,
+    /// Faults that fired, by `Fault::KINDS` index (index 0, "pass", stays 0).
+    pub fired: [AtomicU64; 7],
+    /// Bytes from client to server and back, as forwarded (TCP payload).
+    pub bytes_up: AtomicU64,
+    pub bytes_down: AtomicU64,
+    /// Connections the proxy could not forward because the server was down.
+    pub upstream_down: AtomicU64,
+}
+
+impl Stats {
+    pub fn faults_fired(&self) -> u64 {
+        self.fired.iter().map(|c| c.load(Ordering::Relaxed)).sum()
+    }
+
+    pub fn fired_by_kind(&self) -> Vec<(&'static str, u64)> {
+        Fault::KINDS.iter().zip(&self.fired).skip(1).map(|(k, c)| (*k, c.load(Ordering::Relaxed))).collect()
+    }
+
+    pub fn bytes(&self) -> (u64, u64) {
+        (self.bytes_up.load(Ordering::Relaxed), self.bytes_down.load(Ordering::Relaxed))
+    }
+
+    fn fire(&self, f: Fault) {
+        self.fired[f.index()].fetch_add(1, Ordering::Relaxed);
+    }
+}
+
+struct Shared {
+    upstream: Mutex<SocketAddr>,
+    plan: Mutex<FaultPlan>,
+    shaping: Mutex<Shaping>,
+    stats: Stats,
+}
+
+/// The running proxy. Stops when dropped.
+pub struct Proxy {
+    addr: SocketAddr,
+    shared: Arc<Shared>,
+    task: JoinHandle<()>,
+}
+
+impl Drop for Proxy {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+impl Proxy {
+    /// Listens on a free loopback port and forwards to `upstream`, passing everything.
+    pub async fn start(upstream: SocketAddr) -> std::io::Result<Proxy> {
+        let listener = TcpListener::bind("127.0.0.1:0").await?;
+        let addr = listener.local_addr()?;
+        let shared = Arc::new(Shared {
+            upstream: Mutex::new(upstream),
+            plan: Mutex::new(Arc::new(|_| Fault::Pass)),
+            shaping: Mutex::new(Shaping::default()),
+            stats: Stats::default(),
+        });
+        let s = shared.clone();
+        let task = tokio::spawn(async move {
+            let mut n = 0u64;
+            while let Ok((client, _)) = listener.accept().await {
+                let fault = (s.plan.lock().unwrap())(n);
+                n += 1;
+                s.stats.connections.fetch_add(1, Ordering::Relaxed);
+                tokio::spawn(handle(client, fault, s.clone()));
+            }
+        });
+        Ok(Proxy { addr, shared, task })
+    }
+
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    pub fn url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    pub fn stats(&self) -> &Stats {
+        &self.shared.stats
+    }
+
+    pub fn set_plan(&self, plan: impl Fn(u64) -> Fault + Send + Sync + 'static) {
+        *self.shared.plan.lock().unwrap() = Arc::new(plan);
+    }
+
+    pub fn set_shaping(&self, shaping: Shaping) {
+        *self.shared.shaping.lock().unwrap() = shaping;
+    }
+
+    /// Forward new connections to a different server address (after a restart elsewhere).
+    pub fn set_upstream(&self, upstream: SocketAddr) {
+        *self.shared.upstream.lock().unwrap() = upstream;
+    }
+}
+
+const CHUNK: usize = 1460; // one Ethernet MSS: shaping works in packet-sized steps
+
+async fn handle(client: TcpStream, fault: Fault, s: Arc<Shared>) {
+    let _ = client.set_nodelay(true);
+    match fault {
+        Fault::Reset => {
+            let mut client = client;
+            let mut buf = [0u8; 64];
+            if matches!(client.read(&mut buf).await, Ok(n) if n > 0) {
+                // SO_LINGER 0 turns the close into a RST.
+                let _ = SockRef::from(&client).set_linger(Some(Duration::ZERO));
+                s.stats.fire(fault);
+            }
+        }
+        Fault::Stall { hold } => {
+            let mut client = client;
+            let mut buf = [0u8; CHUNK];
+            let deadline = Instant::now() + hold;
+            let mut fired = false;
+            loop {
+                match tokio::time::timeout_at(deadline, client.read(&mut buf)).await {
+                    Ok(Ok(n)) if n > 0 => {
+                        if !fired {
+                            s.stats.fire(fault);
+                            fired = true;
+                        }
+                    }
+                    _ => break, // hold elapsed, or the client gave up
+                }
+            }
+        }
+        Fault::Canned503 => {
+            let mut client = client;
+            let mut buf = [0u8; CHUNK];
+            if matches!(client.read(&mut buf).await, Ok(n) if n > 0) {
+                let body = "Service Unavailable";
+                let resp = format!(
+                    "HTTP/1.1 503 Service Unavailable\r\ncontent-type: text/plain\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+                    body.len()
+                );
+                let _ = client.write_all(resp.as_bytes()).await;
+                let _ = client.shutdown().await;
+                s.stats.fire(fault);
+            }
+        }
+        _ => forward(client, fault, s).await,
+    }
+}
+
+/// How a pump ended: the peer closed (pass the half-close on) or the fault fired (tear
+/// the whole connection down).
+enum End {
+    Closed,
+    Fired,
+}
+
+async fn forward(client: TcpStream, fault: Fault, s: Arc<Shared>) {
+    let upstream = *s.upstream.lock().unwrap();
+    let server = match TcpStream::connect(upstream).await {
+        Ok(t) => t,
+        Err(_) => {
+            s.stats.upstream_down.fetch_add(1, Ordering::Relaxed);
+            return; // dropping the client closes it: to the client, the server is down
+        }
+    };
+    let _ = server.set_nodelay(true);
+    let shaping = *s.shaping.lock().unwrap();
+    let (cr, cw) = client.into_split();
+    let (sr, sw) = server.into_split();
+    let up_limit = match fault {
+        Fault::DropRequest { after } => Some(after),
+        _ => None,
+    };
+    let down_limit = match fault {
+        Fault::TruncateResponse { keep } => Some(keep),
+        Fault::DropResponse => Some(0),
+        _ => None,
+    };
+    let up = pump(cr, sw, up_limit, shaping, &s.stats.bytes_up);
+    let down = pump(sr, cw, down_limit, shaping, &s.stats.bytes_down);
+    tokio::pin!(up, down);
+    // Run both directions; a fired fault in either ends the connection at once (dropping
+    // every half closes both sockets).
+    let (mut up_done, mut down_done) = (false, false);
+    while !(up_done && down_done) {
+        tokio::select! {
+            e = &mut up, if !up_done => {
+                if matches!(e, End::Fired) { s.stats.fire(fault); return; }
+                up_done = true;
+            }
+            e = &mut down, if !down_done => {
+                if matches!(e, End::Fired) { s.stats.fire(fault); return; }
+                down_done = true;
+            }
+        }
+    }
+}
+
+/// Copies `from` to `to`, shaped, until EOF, an error, or `limit` bytes were passed and
+/// more arrive (the fault fires: only the first `limit` bytes got through).
+async fn pump(
+    mut from: OwnedReadHalf,
+    mut to: OwnedWriteHalf,
+    limit: Option<usize>,
+    shaping: Shaping,
+    counter: &AtomicU64,
+) -> End {
+    // Reader and writer are split by a queue so that a delayed packet does not stop the
+    // next one from being read: the link's delay is latency, not lower throughput.
+    let (tx, mut rx) = mpsc::unbounded_channel::<(Instant, Vec<u8>)>();
+    let reader = async move {
+        let mut buf = vec![0u8; CHUNK];
+        let mut passed = 0usize;
+        let mut link_free = Instant::now();
+        loop {
+            let n = match from.read(&mut buf).await {
+                Ok(0) | Err(_) => return End::Closed,
+                Ok(n) => n,
+            };
+            let mut chunk = &buf[..n];
+            let mut fired = false;
+            if let Some(limit) = limit {
+                if passed + n > limit {
+                    chunk = &buf[..limit - passed];
+                    fired = true;
+                }
+            }
+            passed += chunk.len();
+            if !chunk.is_empty() {
+                // Token bucket as a single queue: a packet leaves once the link finished
+                // sending the previous one, takes len*8/bps to send, and arrives one
+                // propagation delay later.
+                let now = Instant::now();
+                let start = link_free.max(now);
+                let tx_time = match shaping.bits_per_second {
+                    Some(bps) if bps > 0 => Duration::from_secs_f64(chunk.len() as f64 * 8.0 / bps as f64),
+                    _ => Duration::ZERO,
+                };
+                link_free = start + tx_time;
+                if tx.send((link_free + shaping.one_way_delay, chunk.to_vec())).is_err() {
+                    return End::Closed;
+                }
+            }
+            if fired {
+                return End::Fired;
+            }
+        }
+    };
+    let writer = async move {
+        while let Some((at, bytes)) = rx.recv().await {
+            tokio::time::sleep_until(at).await;
+            if to.write_all(&bytes).await.is_err() {
+                return;
+            }
+            counter.fetch_add(bytes.len() as u64, Ordering::Relaxed);
+        }
+        let _ = to.shutdown().await;
+    };
+    let (end, ()) = tokio::join!(reader, writer);
+    end
+}
