@@ -17,7 +17,8 @@ use crate::domain::{Activity, Meeting, MeetingStatus, Phase, Submission};
 use crate::instrument::{Instrument, ItemType, Scoring};
 use crate::score::Scorer;
 use chrono::{DateTime, Datelike, NaiveDate, Utc};
-use std::collections::{BTreeMap, HashMap, HashSet};
+use foldhash::{HashMap, HashMapExt, HashSet};
+use std::collections::BTreeMap;
 use uuid::Uuid;
 
 pub fn compute(input: &ReportInput, catalog: &Catalog, targets: &Targets) -> Report {
