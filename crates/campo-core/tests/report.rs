@@ -985,3 +985,39 @@ fn report_over_the_builtin_instruments() {
         assert!(render_text(&r, lang).contains(quiz.title.get(lang)));
     }
 }
+
+#[test]
+fn peer_levels_merge_across_instrument_versions() {
+    // Version 2 of the peer scale renames level "4" and adds no new one; one answer was
+    // given on each version.
+    let mut catalog = catalog();
+    let mut v2 = catalog.get("psat", 1).unwrap().clone();
+    v2.version = 2;
+    v2.items[0].options[3].label = Text::new("Pienamente", "Fully");
+    catalog.insert(v2);
+    let mut input = data();
+    input
+        .submissions
+        .retain(|s| s.instrument_id == "psat" && s.meeting_id == id(P1));
+    input.submissions.truncate(2); // "3" (75) and "4" (100), both on version 1
+    input.submissions[1].instrument_version = 2;
+    let r = compute(&input, &catalog, &Targets::default());
+    let d = &r.peer.satisfaction;
+    assert_eq!(d.n, 2);
+    close(d.mean, 87.5); // (75 + 100) / 2
+    let levels: Vec<(&str, &str, u64)> = d
+        .levels
+        .iter()
+        .map(|l| (l.value.as_str(), l.label.en.as_str(), l.count))
+        .collect();
+    // Labels come from the highest version answered.
+    assert_eq!(
+        levels,
+        [
+            ("1", "Not at all", 0),
+            ("2", "A little", 0),
+            ("3", "Satisfied", 1),
+            ("4", "Fully", 1)
+        ]
+    );
+}

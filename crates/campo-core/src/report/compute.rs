@@ -25,9 +25,9 @@ pub fn compute(input: &ReportInput, catalog: &Catalog, targets: &Targets) -> Rep
     let meetings = current_meetings(&input.meetings);
     let index: HashMap<Uuid, &Meeting> = meetings.iter().map(|m| (m.id, *m)).collect();
 
-    let mut pass = Pass::new(catalog);
+    let mut pass = Pass::new(catalog, &input.submissions);
     for submission in &input.submissions {
-        pass.add(submission, &index, &input.submissions);
+        pass.add(submission, &index);
     }
 
     let period = period(&meetings);
@@ -229,7 +229,7 @@ struct Pass<'a> {
     /// (instrument id, version) -> index in `scorers`, or `None` when not in the catalog.
     lookup: HashMap<(&'a str, u32), Option<usize>>,
     /// Ids named by some submission's `replaces`.
-    replaced: Option<HashSet<Uuid>>,
+    replaced: HashSet<Uuid>,
     pair_index: HashMap<(Uuid, &'a str, &'a str), usize>,
     pairs: Vec<PairSlot<'a>>,
     /// Quizzes without a respondent code cannot be paired; their scores still count.
@@ -245,12 +245,12 @@ struct Pass<'a> {
 }
 
 impl<'a> Pass<'a> {
-    fn new(catalog: &'a Catalog) -> Self {
+    fn new(catalog: &'a Catalog, submissions: &[Submission]) -> Self {
         Pass {
             catalog,
             scorers: Vec::new(),
             lookup: HashMap::new(),
-            replaced: None,
+            replaced: submissions.iter().filter_map(|s| s.replaces).collect(),
             pair_index: HashMap::new(),
             pairs: Vec::new(),
             anonymous_quizzes: BTreeMap::new(),
@@ -279,16 +279,9 @@ impl<'a> Pass<'a> {
         found
     }
 
-    fn add(
-        &mut self,
-        s: &'a Submission,
-        meetings: &HashMap<Uuid, &'a Meeting>,
-        all: &'a [Submission],
-    ) {
-        let replaced = self
-            .replaced
-            .get_or_insert_with(|| all.iter().filter_map(|s| s.replaces).collect());
-        if !replaced.is_empty() && replaced.contains(&s.id) {
+    fn add(&mut self, s: &'a Submission, meetings: &HashMap<Uuid, &'a Meeting>) {
+        // Most data sets have no corrections: skip hashing every id then.
+        if !self.replaced.is_empty() && self.replaced.contains(&s.id) {
             self.ignored.replaced += 1;
             return;
         }

@@ -98,6 +98,9 @@ pub struct TrainingReport {
     /// Held courses against `courses_per_month * months`.
     pub cadence: Check,
     /// Understanding: mean post-quiz % correct, with `n` post quizzes answered...
+    /// A carer counts once per quiz and course: when one submitted the same quiz phase
+    /// twice without marking a correction, the latest submitted counts (the same rule as
+    /// for pairing). Quizzes without a respondent code all count, but cannot be paired.
     pub understanding: Mean,
     /// ...out of this many attendances at held courses.
     pub understanding_out_of: u64,
