@@ -1,0 +1,105 @@
+//! Everything the vault can refuse, each with its own variant so the app can tell a wrong
+//! passphrase from a tampered file from a full disk.
+
+use std::path::PathBuf;
+use std::time::Duration;
+use uuid::Uuid;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("no vault in {0}")]
+    NotFound(PathBuf),
+    #[error("a vault already exists in {0}")]
+    AlreadyExists(PathBuf),
+    #[error("the passphrase must be at least {min} characters long")]
+    PassphraseTooShort { min: usize },
+    #[error("the key slot name must not be empty")]
+    EmptySlotName,
+    #[error("wrong passphrase")]
+    WrongPassphrase,
+    #[error("wrong recovery code")]
+    WrongRecoveryCode,
+    #[error("too many wrong passphrases: try again in {} s", retry_after.as_secs().max(1))]
+    LockedOut { retry_after: Duration },
+    #[error("key slot {slot:?} uses {iterations} PBKDF2 iterations, fewer than the required {minimum}: refused")]
+    WeakSlot {
+        slot: String,
+        iterations: u32,
+        minimum: u32,
+    },
+    #[error("the key slot opened but its data key does not match this vault's data")]
+    WrongDataKey,
+    #[error("a key slot named {0:?} already exists")]
+    SlotExists(String),
+    #[error("no key slot named {0:?}")]
+    SlotNotFound(String),
+    #[error("the last passphrase slot cannot be removed: the vault would have no passphrase")]
+    LastSlot,
+    #[error("the recovery slot is replaced with a new recovery code, not removed")]
+    RecoverySlot,
+    #[error(
+        "{kind} {id} revision {revision} holds a body sealed for {belongs_to}: rows were moved"
+    )]
+    Misplaced {
+        kind: String,
+        id: String,
+        revision: u32,
+        belongs_to: String,
+    },
+    #[error(
+        "{kind} {id} revision {revision} failed authentication: the file is damaged or was altered"
+    )]
+    Corrupt {
+        kind: String,
+        id: String,
+        revision: u32,
+    },
+    #[error("meeting {0} not found")]
+    MeetingNotFound(Uuid),
+    #[error("submission {0} not found")]
+    SubmissionNotFound(Uuid),
+    #[error("submission {0} is final and cannot be changed; save a correction that replaces it")]
+    SubmissionFinal(Uuid),
+    #[error(
+        "meeting {id} was changed meanwhile: edited revision {given}, current revision {current}"
+    )]
+    StaleRevision { id: Uuid, given: u32, current: u32 },
+    #[error("invalid instrument: {0}")]
+    InvalidInstrument(String),
+    #[error("PRAGMA {name} is {actual:?}, expected {expected:?}")]
+    Pragma {
+        name: &'static str,
+        expected: String,
+        actual: String,
+    },
+    #[error(
+        "the vault file has schema version {found}, newer than this app understands ({supported})"
+    )]
+    SchemaTooNew { found: i64, supported: i64 },
+    #[error("the vault file is damaged: {0}")]
+    Damaged(String),
+    #[error("could not encode or decode a record: {0}")]
+    Encoding(#[from] serde_json::Error),
+    #[error("cryptographic failure: {0}")]
+    Crypto(&'static str),
+    #[error("database error: {0}")]
+    Sqlite(#[from] rusqlite::Error),
+    #[error("file error: {0}")]
+    Io(#[from] std::io::Error),
+}
+
+impl From<rusqlite::types::FromSqlError> for StoreError {
+    fn from(e: rusqlite::types::FromSqlError) -> Self {
+        StoreError::Sqlite(rusqlite::Error::FromSqlConversionFailure(
+            0,
+            rusqlite::types::Type::Blob,
+            Box::new(e),
+        ))
+    }
+}
+
+impl From<ring::error::Unspecified> for StoreError {
+    fn from(_: ring::error::Unspecified) -> Self {
+        StoreError::Crypto("the system random generator or cipher failed")
+    }
+}

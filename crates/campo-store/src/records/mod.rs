@@ -1,0 +1,249 @@
+//! Sealed records: every revision of every participant, meeting, submission and outreach
+//! entry is one row of `records`, its body sealed under the data key with the AAD
+//! `<kind>|<id>|<revision>`. Local writes queue the revision in the outbox in the same
+//! transaction.
+
+mod instruments;
+mod meetings;
+mod outreach;
+mod participants;
+mod report;
+mod settings;
+mod submissions;
+
+pub use meetings::{MeetingDetail, NewMeeting};
+
+use crate::crypto;
+use crate::error::StoreError;
+use crate::vault::{now_text, Vault};
+use rusqlite::{params, Connection, Transaction, TransactionBehavior};
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+use uuid::Uuid;
+use zeroize::Zeroizing;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Kind {
+    Participant,
+    Meeting,
+    Draft,
+    Submission,
+    Outreach,
+}
+
+impl Kind {
+    pub(crate) fn as_str(self) -> &'static str {
+        match self {
+            Kind::Participant => "participant",
+            Kind::Meeting => "meeting",
+            Kind::Draft => "draft",
+            Kind::Submission => "submission",
+            Kind::Outreach => "outreach",
+        }
+    }
+}
+
+/// Where a stored revision came from: written here, or pulled from the server.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Origin {
+    Local,
+    Remote,
+}
+
+/// The clear columns of one row.
+pub(crate) struct Row {
+    pub kind: Kind,
+    pub id: Uuid,
+    pub revision: u32,
+    pub meeting_id: Option<Uuid>,
+    pub instrument: Option<(String, u32)>,
+}
+
+impl Row {
+    pub(crate) fn new(kind: Kind, id: Uuid, revision: u32) -> Row {
+        Row {
+            kind,
+            id,
+            revision,
+            meeting_id: None,
+            instrument: None,
+        }
+    }
+}
+
+pub(crate) fn immediate(conn: &Connection) -> Result<Transaction<'_>, StoreError> {
+    Ok(Transaction::new_unchecked(
+        conn,
+        TransactionBehavior::Immediate,
+    )?)
+}
+
+impl Vault {
+    pub(crate) fn seal_json<T: Serialize>(
+        &self,
+        aad: &str,
+        value: &T,
+    ) -> Result<Vec<u8>, StoreError> {
+        let plain = Zeroizing::new(serde_json::to_vec(value)?);
+        crypto::seal(self.dek.bytes(), aad.as_bytes(), &plain)
+    }
+
+    /// Opens a body; on failure tells a body moved from another row apart from a damaged one.
+    pub(crate) fn open_record<T: DeserializeOwned>(
+        &self,
+        kind: &str,
+        id: &str,
+        revision: u32,
+        body: &[u8],
+    ) -> Result<T, StoreError> {
+        let aad = crypto::record_aad(kind, id, revision);
+        match crypto::open(self.dek.bytes(), aad.as_bytes(), body)? {
+            Some(plain) => Ok(serde_json::from_slice(&plain)?),
+            None => Err(self.diagnose(kind, id, revision, body)),
+        }
+    }
+
+    /// Only on the failure path: tries the body against every other row's AAD. Finding
+    /// its true place proves the rows were shuffled rather than the bytes damaged.
+    fn diagnose(&self, kind: &str, id: &str, revision: u32, body: &[u8]) -> StoreError {
+        let corrupt = || StoreError::Corrupt {
+            kind: kind.into(),
+            id: id.into(),
+            revision,
+        };
+        let Ok(mut stmt) = self.conn.prepare("SELECT kind, id, revision FROM records") else {
+            return corrupt();
+        };
+        let Ok(rows) = stmt.query_map([], |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, u32>(2)?,
+            ))
+        }) else {
+            return corrupt();
+        };
+        for (k, i, r) in rows.flatten() {
+            if (k.as_str(), i.as_str(), r) == (kind, id, revision) {
+                continue;
+            }
+            let aad = crypto::record_aad(&k, &i, r);
+            if let Ok(Some(_)) = crypto::open(self.dek.bytes(), aad.as_bytes(), body) {
+                return StoreError::Misplaced {
+                    kind: kind.into(),
+                    id: id.into(),
+                    revision,
+                    belongs_to: format!("{k} {i} revision {r}"),
+                };
+            }
+        }
+        corrupt()
+    }
+
+    /// Inserts one revision; a local one also goes to the outbox, in the caller's transaction.
+    pub(crate) fn insert_record<T: Serialize>(
+        &self,
+        tx: &Connection,
+        row: &Row,
+        origin: Origin,
+        body: &T,
+        pending: bool,
+    ) -> Result<usize, StoreError> {
+        let id = row.id.to_string();
+        let sealed = self.seal_json(
+            &crypto::record_aad(row.kind.as_str(), &id, row.revision),
+            body,
+        )?;
+        let now = now_text();
+        let (instrument_id, instrument_version) = match &row.instrument {
+            Some((i, v)) => (Some(i.as_str()), Some(*v)),
+            None => (None, None),
+        };
+        let verb = if origin == Origin::Remote {
+            "INSERT OR IGNORE"
+        } else {
+            "INSERT"
+        };
+        let n = tx.execute(
+            &format!(
+                "{verb} INTO records (kind, id, revision, origin, meeting_id, instrument_id, instrument_version, written_at, body)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)"
+            ),
+            params![
+                row.kind.as_str(),
+                id,
+                row.revision,
+                if origin == Origin::Local { "local" } else { "remote" },
+                row.meeting_id.map(|m| m.to_string()),
+                instrument_id,
+                instrument_version,
+                now,
+                sealed
+            ],
+        )?;
+        if pending {
+            tx.execute(
+                "INSERT INTO outbox (kind, id, revision, queued_at) VALUES (?1, ?2, ?3, ?4)",
+                params![row.kind.as_str(), id, row.revision, now],
+            )?;
+        }
+        Ok(n)
+    }
+
+    /// The current (highest) revision of every record of a kind.
+    pub(crate) fn current_records<T: DeserializeOwned>(
+        &self,
+        kind: Kind,
+    ) -> Result<Vec<(Uuid, u32, T)>, StoreError> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT id, revision, body FROM records r WHERE kind = ?1
+             AND revision = (SELECT MAX(revision) FROM records WHERE kind = ?1 AND id = r.id)",
+        )?;
+        self.collect(&mut stmt, params![kind.as_str()], kind)
+    }
+
+    /// The current revision of one record.
+    pub(crate) fn current_record<T: DeserializeOwned>(
+        &self,
+        kind: Kind,
+        id: Uuid,
+    ) -> Result<Option<(u32, T)>, StoreError> {
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT id, revision, body FROM records WHERE kind = ?1 AND id = ?2 ORDER BY revision DESC LIMIT 1")?;
+        Ok(self
+            .collect(&mut stmt, params![kind.as_str(), id.to_string()], kind)?
+            .pop()
+            .map(|(_, r, v)| (r, v)))
+    }
+
+    /// Decrypts the rows of a `SELECT id, revision, body` query over one kind.
+    pub(crate) fn collect<T: DeserializeOwned>(
+        &self,
+        stmt: &mut rusqlite::Statement<'_>,
+        params: impl rusqlite::Params,
+        kind: Kind,
+    ) -> Result<Vec<(Uuid, u32, T)>, StoreError> {
+        let mut rows = stmt.query(params)?;
+        let mut out = Vec::new();
+        while let Some(row) = rows.next()? {
+            let id: String = row.get(0)?;
+            let revision: u32 = row.get(1)?;
+            let body = row.get_ref(2)?.as_blob()?;
+            let value = self.open_record(kind.as_str(), &id, revision, body)?;
+            let uuid = id
+                .parse()
+                .map_err(|_| StoreError::Damaged(format!("record id {id:?} is not a UUID")))?;
+            out.push((uuid, revision, value));
+        }
+        Ok(out)
+    }
+}
+
+pub(crate) fn exists(conn: &Connection, kind: Kind, id: Uuid) -> Result<bool, StoreError> {
+    Ok(conn.query_row(
+        "SELECT EXISTS (SELECT 1 FROM records WHERE kind = ?1 AND id = ?2)",
+        params![kind.as_str(), id.to_string()],
+        |r| r.get(0),
+    )?)
+}

@@ -1,0 +1,43 @@
+//! Sealed key-value settings (server URL, device token, sync cursor, language...). The
+//! key names are clear; the values are sealed, since a device token is a credential.
+
+use super::immediate;
+use crate::crypto;
+use crate::error::StoreError;
+use crate::vault::{now_text, Vault};
+use rusqlite::{params, OptionalExtension};
+
+fn aad(key: &str) -> String {
+    crypto::record_aad("settings", key, 0)
+}
+
+impl Vault {
+    pub fn setting(&self, key: &str) -> Result<Option<String>, StoreError> {
+        let body: Option<Vec<u8>> = self
+            .conn
+            .query_row("SELECT body FROM settings WHERE key = ?1", [key], |r| {
+                r.get(0)
+            })
+            .optional()?;
+        let Some(body) = body else { return Ok(None) };
+        match crypto::open(self.dek.bytes(), aad(key).as_bytes(), &body)? {
+            Some(plain) => Ok(Some(serde_json::from_slice(&plain)?)),
+            None => Err(StoreError::Corrupt {
+                kind: "setting".into(),
+                id: key.into(),
+                revision: 0,
+            }),
+        }
+    }
+
+    pub fn set_setting(&self, key: &str, value: &str) -> Result<(), StoreError> {
+        let sealed = self.seal_json(&aad(key), &value)?;
+        let tx = immediate(&self.conn)?;
+        tx.execute(
+            "INSERT OR REPLACE INTO settings (key, written_at, body) VALUES (?1, ?2, ?3)",
+            params![key, now_text(), sealed],
+        )?;
+        tx.commit()?;
+        Ok(())
+    }
+}
