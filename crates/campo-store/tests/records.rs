@@ -257,3 +257,25 @@ fn create_refuses_an_existing_vault_and_short_passphrases() {
     let v = Vault::open(dir.path()).unwrap().unlock(PASS).unwrap();
     assert_eq!(v.device_id(), id);
 }
+
+#[test]
+fn save_finals_is_all_or_nothing() {
+    let (_dir, v) = new_vault();
+    let m = v.create_meeting(new_meeting("Sala", "Topic", 1)).unwrap();
+    let a = submission(m.id, &[("q1", "a")]);
+    let b = submission(m.id, &[("q1", "b")]);
+    v.save_final(&b).unwrap();
+    let before = v.pending_count().unwrap();
+    assert!(
+        matches!(v.save_finals(&[a.clone(), b.clone()]), Err(StoreError::SubmissionFinal(id)) if id == b.id)
+    );
+    assert_eq!(
+        v.submission(a.id).unwrap(),
+        None,
+        "the refused batch stored nothing"
+    );
+    assert_eq!(v.pending_count().unwrap(), before);
+    let c = submission(m.id, &[("q1", "c")]);
+    v.save_finals(&[a.clone(), c.clone()]).unwrap();
+    assert_eq!(v.report_input().unwrap().submissions.len(), 3);
+}

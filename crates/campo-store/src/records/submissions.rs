@@ -70,6 +70,20 @@ impl Vault {
         Ok(())
     }
 
+    /// Saves many final submissions in one transaction (an import, or a benchmark's
+    /// fixture). All or nothing: one already final refuses the whole batch.
+    pub fn save_finals(&self, submissions: &[Submission]) -> Result<(), StoreError> {
+        let tx = immediate(&self.conn)?;
+        for submission in submissions {
+            if exists(&tx, Kind::Submission, submission.id)? {
+                return Err(StoreError::SubmissionFinal(submission.id));
+            }
+            self.store_final(&tx, submission)?;
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
     fn store_final(
         &self,
         tx: &rusqlite::Connection,

@@ -1,0 +1,162 @@
+//! Fills a vault the way the app would, so anyone can look at the files for what they
+//! typed (`grep -c TEXT DIR/*` should find nothing):
+//!
+//! ```text
+//! CAMPO_PASSPHRASE='a long passphrase' cargo run -p campo-store --example fill_vault -- DIR TEXT
+//! CAMPO_PASSPHRASE='a long passphrase' cargo run -p campo-store --example fill_vault -- --read DIR
+//! ```
+//!
+//! The first creates the vault in DIR (or opens it) and writes a participant named TEXT, a
+//! held meeting at the place TEXT, a cancelled meeting with the reason TEXT and a
+//! submission whose text answers are TEXT. `--read` prints every record decrypted. A wrong
+//! passphrase exits with status 1 and prints no data.
+
+use campo_core::catalog::Catalog;
+use campo_core::validate::validate_submission;
+use campo_core::{Activity, AnswerValue, Answers, Attendance, ItemType, Participant, Submission};
+use campo_store::{NewMeeting, Vault};
+use chrono::Utc;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use uuid::Uuid;
+
+fn main() -> ExitCode {
+    let mut args: Vec<String> = std::env::args().skip(1).collect();
+    let read = args.iter().any(|a| a == "--read");
+    args.retain(|a| a != "--read");
+    let usage =
+        "usage: fill_vault DIR TEXT | fill_vault --read DIR  (passphrase in CAMPO_PASSPHRASE)";
+    let (dir, text) = match (read, args.as_slice()) {
+        (true, [dir]) => (PathBuf::from(dir), None),
+        (false, [dir, text]) => (PathBuf::from(dir), Some(text.clone())),
+        _ => {
+            eprintln!("{usage}");
+            return ExitCode::from(2);
+        }
+    };
+    let Ok(passphrase) = std::env::var("CAMPO_PASSPHRASE") else {
+        eprintln!("CAMPO_PASSPHRASE is not set\n{usage}");
+        return ExitCode::from(2);
+    };
+    let vault = if Vault::exists(&dir) {
+        match Vault::open(&dir).and_then(|v| v.unlock(&passphrase)) {
+            Ok(v) => v,
+            Err(e) => {
+                eprintln!("cannot open the vault: {e}");
+                return ExitCode::from(1);
+            }
+        }
+    } else if read {
+        eprintln!("no vault in {}", dir.display());
+        return ExitCode::from(1);
+    } else {
+        match Vault::create(&dir, "Example facilitator", &passphrase) {
+            Ok((v, code)) => {
+                eprintln!("new vault; recovery code (shown once): {}", code.as_str());
+                v
+            }
+            Err(e) => {
+                eprintln!("cannot create the vault: {e}");
+                return ExitCode::from(1);
+            }
+        }
+    };
+    let result = match text {
+        Some(text) => fill(&vault, &text),
+        None => print_all(&vault),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::from(1)
+        }
+    }
+}
+
+fn fill(vault: &Vault, text: &str) -> Result<(), Box<dyn std::error::Error>> {
+    let code = format!("P{:03}", vault.participants()?.len() + 1);
+    vault.add_participant(&Participant {
+        code: code.clone(),
+        name: text.into(),
+        contact: None,
+    })?;
+    let today = Utc::now().date_naive();
+    let meeting = |activity, topic: &str| NewMeeting {
+        activity,
+        date: today,
+        place: text.into(),
+        topic: topic.into(),
+        facilitator: "Example facilitator".into(),
+    };
+    let held = vault.create_meeting(meeting(Activity::Committee, "Carers' committee"))?;
+    vault.set_attendance(
+        held.id,
+        Attendance {
+            participants: vec![code],
+            anonymous: 1,
+        },
+    )?;
+    vault.mark_held(held.id)?;
+    let cancelled = vault.create_meeting(meeting(Activity::PeerGroup, "Peer group"))?;
+    vault.cancel_meeting(cancelled.id, text)?;
+
+    // The committee checklist: every goal answered with its first state, every note TEXT.
+    let catalog = Catalog::builtin();
+    let instrument = catalog
+        .latest("committee_goals")
+        .ok_or("the committee_goals instrument is missing")?;
+    let answers: Answers = instrument
+        .items
+        .iter()
+        .filter_map(|item| match item.item_type {
+            ItemType::Text => Some((item.id.clone(), AnswerValue::Text(text.into()))),
+            ItemType::SingleChoice | ItemType::Scale if item.required => item
+                .options
+                .first()
+                .map(|o| (item.id.clone(), AnswerValue::Text(o.value.clone()))),
+            _ => None,
+        })
+        .collect();
+    let submission = Submission {
+        id: Uuid::now_v7(),
+        instrument_id: instrument.id.clone(),
+        instrument_version: instrument.version,
+        meeting_id: held.id,
+        respondent: None,
+        phase: None,
+        answers,
+        created_at: Utc::now(),
+        replaces: None,
+    };
+    // As the app does: validate with campo-core, then store.
+    validate_submission(&catalog, &submission)?;
+    vault.save_final(&submission)?;
+    println!(
+        "written; {} records waiting to sync",
+        vault.pending_count()?
+    );
+    Ok(())
+}
+
+fn print_all(vault: &Vault) -> Result<(), Box<dyn std::error::Error>> {
+    for p in vault.participants()? {
+        println!("participant {}", serde_json::to_string(&p)?);
+    }
+    for m in vault.meetings()? {
+        println!("meeting {}", serde_json::to_string(&m)?);
+        if let Some(detail) = vault.meeting(m.id)? {
+            for s in detail.submissions {
+                println!("submission {}", serde_json::to_string(&s)?);
+            }
+            for s in detail.drafts {
+                println!("draft {}", serde_json::to_string(&s)?);
+            }
+        }
+    }
+    for o in vault.outreach()? {
+        println!("outreach {}", serde_json::to_string(&o)?);
+    }
+    println!("pending {}", vault.pending_count()?);
+    Ok(())
+}
