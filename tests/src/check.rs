@@ -7,16 +7,22 @@ use campo_store::Vault;
 use serde_json::Value;
 use std::sync::Mutex;
 
-/// The report campo-core computes over everything the given vaults hold.
-pub fn merged_report(vaults: &[&Mutex<Vault>], catalog: &Catalog) -> (Report, Vec<Report>) {
+/// What a tablet holds of its own: taken before its first sync, because afterwards its
+/// `report_input` also holds meetings pulled from other tablets.
+pub fn own_input(vault: &Mutex<Vault>) -> ReportInput {
+    vault.lock().unwrap().report_input().expect("report input")
+}
+
+/// The report campo-core computes over the union of the tablets' own records, and each
+/// tablet's own report.
+pub fn merged_report(inputs: &[ReportInput], catalog: &Catalog) -> (Report, Vec<Report>) {
     let mut all = ReportInput::default();
     let mut each = Vec::new();
-    for v in vaults {
-        let input = v.lock().unwrap().report_input().expect("report input");
-        each.push(compute(&input, catalog, &Targets::default()));
-        all.meetings.extend(input.meetings);
-        all.submissions.extend(input.submissions);
-        all.outreach.extend(input.outreach);
+    for input in inputs {
+        each.push(compute(input, catalog, &Targets::default()));
+        all.meetings.extend(input.meetings.iter().cloned());
+        all.submissions.extend(input.submissions.iter().cloned());
+        all.outreach.extend(input.outreach.iter().cloned());
     }
     (compute(&all, catalog, &Targets::default()), each)
 }

@@ -63,7 +63,7 @@ pub fn submission(
     }
 }
 
-fn meeting(vault: &mut Vault, activity: Activity, date: NaiveDate, topic: &str, who: &str) -> Meeting {
+fn meeting(vault: &Vault, activity: Activity, date: NaiveDate, topic: &str, who: &str) -> Meeting {
     vault
         .create_meeting(NewMeeting {
             activity,
@@ -78,7 +78,7 @@ fn meeting(vault: &mut Vault, activity: Activity, date: NaiveDate, topic: &str, 
 /// Writes held meetings and exactly `n` final submissions into `vault`, cycling through
 /// training courses (pre + post quiz and satisfaction per carer), peer groups and
 /// committee meetings. `tag` keeps participant codes distinct between devices.
-pub fn fill(vault: &mut Vault, catalog: &Catalog, n: usize, tag: &str, seed: u64) {
+pub fn fill(vault: &Vault, catalog: &Catalog, n: usize, tag: &str, seed: u64) {
     let mut rng = StdRng::seed_from_u64(seed);
     let sat = catalog.latest("training_satisfaction").expect("training_satisfaction");
     let peer = catalog.latest("peer_satisfaction").expect("peer_satisfaction");

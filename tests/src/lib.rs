@@ -192,33 +192,16 @@ impl Device {
     }
 }
 
-/// Every submission id the server holds (one entry per stored row, so a duplicate shows
-/// as a repeated id), read from `campo-server export --format json`.
+/// Every submission id the server holds, one entry per stored row (so a submission held
+/// twice shows as a repeated id), read straight from the server's SQLite file, read-only.
 pub fn server_submission_ids(server: &Server) -> Vec<uuid::Uuid> {
-    let out = tempfile::tempdir().unwrap();
-    cli(&["export", "--db", server.db.to_str().unwrap(), "--format", "json", "--out", out.path().to_str().unwrap()]);
-    let mut ids = Vec::new();
-    for entry in std::fs::read_dir(out.path()).unwrap() {
-        let path = entry.unwrap().path();
-        let v: serde_json::Value = serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
-        collect_submission_ids(&v, &mut ids);
-    }
+    let conn = rusqlite::Connection::open_with_flags(&server.db, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
+        .expect("open the server's database read-only");
+    let mut stmt = conn.prepare("SELECT id FROM records WHERE kind = 'submission'").expect("server schema: records");
+    let ids = stmt
+        .query_map([], |r| r.get::<_, String>(0))
+        .unwrap()
+        .map(|id| id.unwrap().parse().expect("uuid"))
+        .collect();
     ids
-}
-
-/// TODO(server export format): walks the export for submission rows.
-fn collect_submission_ids(v: &serde_json::Value, ids: &mut Vec<uuid::Uuid>) {
-    match v {
-        serde_json::Value::Array(a) => a.iter().for_each(|x| collect_submission_ids(x, ids)),
-        serde_json::Value::Object(o) => {
-            if let (Some(id), true) = (o.get("submission_id").or(o.get("id")), o.contains_key("answers")) {
-                if let Some(id) = id.as_str().and_then(|s| s.parse().ok()) {
-                    ids.push(id);
-                    return;
-                }
-            }
-            o.values().for_each(|x| collect_submission_ids(x, ids));
-        }
-        _ => {}
-    }
 }

@@ -7,7 +7,9 @@
 //!   vault transaction. A dropped link before that means the batch is simply sent again;
 //!   the server answers "duplicate" for what it already holds, so nothing is counted twice.
 //! - Each batch carries an idempotency key (`batch_id`) that is saved in the vault before
-//!   the batch is sent: after a crash or a drop the same records go out under the same key.
+//!   the batch is sent: after a crash or a drop the same records go out under the same key,
+//!   and the server answers a key it has already committed with the answer it recorded.
+//!   Once a batch is answered its key is cleared, so it is never reused for a new attempt.
 //! - Records the server rejects (say, an instrument version it does not know) are set aside
 //!   with the reason in the sealed setting `sync_rejected`, not resent on every sync and not
 //!   lost: they stay in the outbox until [`retry_rejected`] puts them back in line.
@@ -118,6 +120,9 @@ pub fn retry_rejected(vault: &Mutex<Vault>) -> Result<usize, SyncError> {
     let v = lock(vault);
     let n = load_rejected(&v)?.len();
     v.set_setting(SETTING_REJECTED, "{}")?;
+    // A fresh key: the server answers a known batch id with its recorded answer, which
+    // for these records was the refusal.
+    v.set_setting(SETTING_BATCH, "")?;
     Ok(n)
 }
 
@@ -234,6 +239,9 @@ pub async fn sync_once(
             if !acked.is_empty() {
                 v.mark_acknowledged(&acked)?;
             }
+            // The batch was answered: its key is spent. Keeping it could make a later
+            // batch of the same records (refused ones put back in line) replay this answer.
+            v.set_setting(SETTING_BATCH, "")?;
         }
         summary.rejected += newly_rejected;
         summary.batches += 1;

@@ -40,7 +40,7 @@ async fn main() {
     // Batched: a real vault holding one held course and its submissions.
     let d = Device::enrolled(&server, &proxy.url(), "bench-tablet", ClientOptions::default()).await;
     let meeting_id = {
-        let mut v = d.vault.lock().unwrap();
+        let v = d.vault.lock().unwrap();
         let m = v
             .create_meeting(NewMeeting {
                 activity: Activity::TrainingCourse,
