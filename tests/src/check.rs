@@ -38,7 +38,11 @@ pub fn json_diff(a: &Value, b: &Value, path: &str) -> Option<String> {
         }
         (Value::Object(x), Value::Object(y)) => {
             for k in x.keys().chain(y.keys()) {
-                let d = json_diff(x.get(k).unwrap_or(&Value::Null), y.get(k).unwrap_or(&Value::Null), &format!("{path}.{k}"));
+                let d = json_diff(
+                    x.get(k).unwrap_or(&Value::Null),
+                    y.get(k).unwrap_or(&Value::Null),
+                    &format!("{path}.{k}"),
+                );
                 if d.is_some() {
                     return d;
                 }
@@ -49,7 +53,10 @@ pub fn json_diff(a: &Value, b: &Value, path: &str) -> Option<String> {
             if x.len() != y.len() {
                 return Some(format!("{path}: {} items != {}", x.len(), y.len()));
             }
-            x.iter().zip(y).enumerate().find_map(|(i, (p, q))| json_diff(p, q, &format!("{path}[{i}]")))
+            x.iter()
+                .zip(y)
+                .enumerate()
+                .find_map(|(i, (p, q))| json_diff(p, q, &format!("{path}[{i}]")))
         }
         _ => (a != b).then(|| format!("{path}: {a} != {b}")),
     }

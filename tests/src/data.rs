@@ -4,7 +4,8 @@
 
 use campo_core::catalog::Catalog;
 use campo_core::{
-    Activity, AnswerValue, Answers, Attendance, Instrument, ItemType, Meeting, Participant, Phase, Submission,
+    Activity, AnswerValue, Answers, Attendance, Instrument, ItemType, Meeting, Participant, Phase,
+    Submission,
 };
 use campo_store::{NewMeeting, Vault};
 use chrono::{Duration as Days, NaiveDate, Utc};
@@ -80,13 +81,21 @@ fn meeting(vault: &Vault, activity: Activity, date: NaiveDate, topic: &str, who:
 /// committee meetings. `tag` keeps participant codes distinct between devices.
 pub fn fill(vault: &Vault, catalog: &Catalog, n: usize, tag: &str, seed: u64) {
     let mut rng = StdRng::seed_from_u64(seed);
-    let sat = catalog.latest("training_satisfaction").expect("training_satisfaction");
-    let peer = catalog.latest("peer_satisfaction").expect("peer_satisfaction");
+    let sat = catalog
+        .latest("training_satisfaction")
+        .expect("training_satisfaction");
+    let peer = catalog
+        .latest("peer_satisfaction")
+        .expect("peer_satisfaction");
     let goals = catalog.latest("committee_goals").expect("committee_goals");
     let codes: Vec<String> = (0..12).map(|i| format!("{tag}-{i:03}")).collect();
     for (i, code) in codes.iter().enumerate() {
         vault
-            .add_participant(&Participant { code: code.clone(), name: format!("Carer {i}"), contact: None })
+            .add_participant(&Participant {
+                code: code.clone(),
+                name: format!("Carer {i}"),
+                contact: None,
+            })
             .expect("add participant");
     }
     let day0 = NaiveDate::from_ymd_opt(2026, 1, 5).unwrap();
@@ -102,7 +111,13 @@ pub fn fill(vault: &Vault, catalog: &Catalog, n: usize, tag: &str, seed: u64) {
         let m = meeting(vault, activity, date, topic, "Facilitatrice di prova");
         let attendees: Vec<String> = codes.iter().take(4 + k % 8).cloned().collect();
         vault
-            .set_attendance(m.id, Attendance { participants: attendees.clone(), anonymous: (k % 3) as u32 })
+            .set_attendance(
+                m.id,
+                Attendance {
+                    participants: attendees.clone(),
+                    anonymous: (k % 3) as u32,
+                },
+            )
             .expect("attendance");
         vault.mark_held(m.id).expect("held");
         let mut subs = Vec::new();
@@ -110,8 +125,20 @@ pub fn fill(vault: &Vault, catalog: &Catalog, n: usize, tag: &str, seed: u64) {
             Activity::TrainingCourse => {
                 let quiz = catalog.latest(topic).expect("quiz");
                 for code in &attendees {
-                    subs.push(submission(quiz, m.id, Some(code.clone()), Some(Phase::Pre), &mut rng));
-                    subs.push(submission(quiz, m.id, Some(code.clone()), Some(Phase::Post), &mut rng));
+                    subs.push(submission(
+                        quiz,
+                        m.id,
+                        Some(code.clone()),
+                        Some(Phase::Pre),
+                        &mut rng,
+                    ));
+                    subs.push(submission(
+                        quiz,
+                        m.id,
+                        Some(code.clone()),
+                        Some(Phase::Post),
+                        &mut rng,
+                    ));
                     subs.push(submission(sat, m.id, None, None, &mut rng));
                 }
             }

@@ -25,24 +25,37 @@ pub fn server_bin() -> PathBuf {
     let exe = std::env::current_exe().expect("current exe");
     let name = format!("campo-server{}", std::env::consts::EXE_SUFFIX);
     let dir = exe.parent().expect("exe dir");
-    let candidates = [dir.join(&name), dir.parent().map(|p| p.join(&name)).unwrap_or_default()];
-    candidates.into_iter().find(|p| p.is_file()).unwrap_or_else(|| {
-        panic!(
-            "campo-server is missing next to {}: build it first with \
+    let candidates = [
+        dir.join(&name),
+        dir.parent().map(|p| p.join(&name)).unwrap_or_default(),
+    ];
+    candidates
+        .into_iter()
+        .find(|p| p.is_file())
+        .unwrap_or_else(|| {
+            panic!(
+                "campo-server is missing next to {}: build it first with \
              `cargo build -p campo-server --bin campo-server` (same CARGO_TARGET_DIR as the tests)",
-            exe.display()
-        )
-    })
+                exe.display()
+            )
+        })
 }
 
 /// A loopback port nobody listens on right now.
 pub fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
 }
 
 /// Runs `campo-server ARGS` to completion; panics with its stderr if it fails.
 pub fn cli(args: &[&str]) -> Output {
-    let out = Command::new(server_bin()).args(args).output().expect("run campo-server");
+    let out = Command::new(server_bin())
+        .args(args)
+        .output()
+        .expect("run campo-server");
     assert!(
         out.status.success(),
         "campo-server {args:?} failed ({}):\n{}",
@@ -67,7 +80,13 @@ impl Server {
     pub fn start_fresh() -> Server {
         let dir = tempfile::tempdir().unwrap();
         let db = dir.path().join("campo.db");
-        let mut s = Server { child: None, db, port: free_port(), log: dir.path().join("server.log"), _dir: Some(dir) };
+        let mut s = Server {
+            child: None,
+            db,
+            port: free_port(),
+            log: dir.path().join("server.log"),
+            _dir: Some(dir),
+        };
         s.spawn();
         s
     }
@@ -81,7 +100,11 @@ impl Server {
     }
 
     fn spawn(&mut self) {
-        let log = std::fs::OpenOptions::new().create(true).append(true).open(&self.log).unwrap();
+        let log = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&self.log)
+            .unwrap();
         let child = Command::new(server_bin())
             .args(["serve", "--db"])
             .arg(&self.db)
@@ -99,12 +122,19 @@ impl Server {
         let deadline = Instant::now() + Duration::from_secs(30);
         loop {
             if let Some(status) = self.child.as_mut().unwrap().try_wait().unwrap() {
-                panic!("campo-server exited ({status}) during start:\n{}", self.log_text());
+                panic!(
+                    "campo-server exited ({status}) during start:\n{}",
+                    self.log_text()
+                );
             }
             if health_ok(self.addr()) {
                 return;
             }
-            assert!(Instant::now() < deadline, "campo-server not healthy after 30 s:\n{}", self.log_text());
+            assert!(
+                Instant::now() < deadline,
+                "campo-server not healthy after 30 s:\n{}",
+                self.log_text()
+            );
             std::thread::sleep(Duration::from_millis(25));
         }
     }
@@ -131,14 +161,24 @@ impl Server {
     pub fn enroll_code(&self, name: &str) -> String {
         let db = self.db.to_str().unwrap();
         let out = cli(&["enroll", "--db", db, "--name", name, "--json"]);
-        let v: serde_json::Value = serde_json::from_slice(&out.stdout)
-            .unwrap_or_else(|e| panic!("enroll --json printed no JSON ({e}): {}", String::from_utf8_lossy(&out.stdout)));
+        let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+            panic!(
+                "enroll --json printed no JSON ({e}): {}",
+                String::from_utf8_lossy(&out.stdout)
+            )
+        });
         v["code"].as_str().expect("code").to_string()
     }
 
     /// `campo-server report --format json`.
     pub fn report_json(&self) -> serde_json::Value {
-        let out = cli(&["report", "--db", self.db.to_str().unwrap(), "--format", "json"]);
+        let out = cli(&[
+            "report",
+            "--db",
+            self.db.to_str().unwrap(),
+            "--format",
+            "json",
+        ]);
         serde_json::from_slice(&out.stdout).expect("report json")
     }
 }
@@ -151,7 +191,9 @@ impl Drop for Server {
 
 /// A bare `GET /api/v1/health` over a plain socket (no async runtime needed).
 pub fn health_ok(addr: SocketAddr) -> bool {
-    let Ok(mut s) = TcpStream::connect_timeout(&addr, Duration::from_millis(200)) else { return false };
+    let Ok(mut s) = TcpStream::connect_timeout(&addr, Duration::from_millis(200)) else {
+        return false;
+    };
     let _ = s.set_read_timeout(Some(Duration::from_secs(2)));
     let req = format!("GET /api/v1/health HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n");
     if s.write_all(req.as_bytes()).is_err() {
@@ -173,9 +215,15 @@ pub struct Device {
 impl Device {
     /// Creates a vault and enrolls it with `server` (code from the CLI), talking to the
     /// server through `url` (the proxy's, or the server's own).
-    pub async fn enrolled(server: &Server, url: &str, name: &str, options: ClientOptions) -> Device {
+    pub async fn enrolled(
+        server: &Server,
+        url: &str,
+        name: &str,
+        options: ClientOptions,
+    ) -> Device {
         let dir = tempfile::tempdir().unwrap();
-        let (vault, _recovery) = Vault::create(dir.path(), "Facilitatrice di prova", PASSPHRASE).expect("create vault");
+        let (vault, _recovery) =
+            Vault::create(dir.path(), "Facilitatrice di prova", PASSPHRASE).expect("create vault");
         let code = server.enroll_code(name);
         // Enrollment goes straight to the server: the code works once, and a fault on
         // the way would burn it. Faults are for the sync.
@@ -184,7 +232,12 @@ impl Device {
         vault.set_setting("server_url", url).unwrap();
         vault.set_setting("device_token", &enrolled.token).unwrap();
         let client = SyncClient::with_options(url, Some(enrolled.token), options).unwrap();
-        Device { name: name.into(), vault: Mutex::new(vault), client, dir }
+        Device {
+            name: name.into(),
+            vault: Mutex::new(vault),
+            client,
+            dir,
+        }
     }
 
     pub fn pending(&self) -> u64 {
@@ -195,9 +248,14 @@ impl Device {
 /// Every submission id the server holds, one entry per stored row (so a submission held
 /// twice shows as a repeated id), read straight from the server's SQLite file, read-only.
 pub fn server_submission_ids(server: &Server) -> Vec<uuid::Uuid> {
-    let conn = rusqlite::Connection::open_with_flags(&server.db, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
-        .expect("open the server's database read-only");
-    let mut stmt = conn.prepare("SELECT id FROM records WHERE kind = 'submission'").expect("server schema: records");
+    let conn = rusqlite::Connection::open_with_flags(
+        &server.db,
+        rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY,
+    )
+    .expect("open the server's database read-only");
+    let mut stmt = conn
+        .prepare("SELECT id FROM records WHERE kind = 'submission'")
+        .expect("server schema: records");
     let ids = stmt
         .query_map([], |r| r.get::<_, String>(0))
         .unwrap()

@@ -43,8 +43,15 @@ pub enum Fault {
 }
 
 impl Fault {
-    pub const KINDS: [&'static str; 7] =
-        ["pass", "drop_request", "reset", "stall", "truncate_response", "canned_503", "drop_response"];
+    pub const KINDS: [&'static str; 7] = [
+        "pass",
+        "drop_request",
+        "reset",
+        "stall",
+        "truncate_response",
+        "canned_503",
+        "drop_response",
+    ];
 
     fn index(&self) -> usize {
         match self {
@@ -88,11 +95,19 @@ impl Stats {
     }
 
     pub fn fired_by_kind(&self) -> Vec<(&'static str, u64)> {
-        Fault::KINDS.iter().zip(&self.fired).skip(1).map(|(k, c)| (*k, c.load(Ordering::Relaxed))).collect()
+        Fault::KINDS
+            .iter()
+            .zip(&self.fired)
+            .skip(1)
+            .map(|(k, c)| (*k, c.load(Ordering::Relaxed)))
+            .collect()
     }
 
     pub fn bytes(&self) -> (u64, u64) {
-        (self.bytes_up.load(Ordering::Relaxed), self.bytes_down.load(Ordering::Relaxed))
+        (
+            self.bytes_up.load(Ordering::Relaxed),
+            self.bytes_down.load(Ordering::Relaxed),
+        )
     }
 
     fn fire(&self, f: Fault) {
@@ -305,11 +320,16 @@ async fn pump(
                 let now = Instant::now();
                 let start = link_free.max(now);
                 let tx_time = match shaping.bits_per_second {
-                    Some(bps) if bps > 0 => Duration::from_secs_f64(chunk.len() as f64 * 8.0 / bps as f64),
+                    Some(bps) if bps > 0 => {
+                        Duration::from_secs_f64(chunk.len() as f64 * 8.0 / bps as f64)
+                    }
                     _ => Duration::ZERO,
                 };
                 link_free = start + tx_time;
-                if tx.send((link_free + shaping.one_way_delay, chunk.to_vec())).is_err() {
+                if tx
+                    .send((link_free + shaping.one_way_delay, chunk.to_vec()))
+                    .is_err()
+                {
                     return End::Closed;
                 }
             }

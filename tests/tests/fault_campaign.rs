@@ -29,10 +29,16 @@ fn plan(seed: u64) -> impl Fn(u64) -> Fault + Send + Sync {
         let mut r = rng.lock().unwrap();
         match r.random_range(0..1000) {
             0..300 => Fault::Pass,
-            300..440 => Fault::DropRequest { after: r.random_range(1..1500) },
+            300..440 => Fault::DropRequest {
+                after: r.random_range(1..1500),
+            },
             440..560 => Fault::Reset,
-            560..570 => Fault::Stall { hold: Duration::from_millis(1500) },
-            570..700 => Fault::TruncateResponse { keep: r.random_range(0..60) },
+            560..570 => Fault::Stall {
+                hold: Duration::from_millis(1500),
+            },
+            570..700 => Fault::TruncateResponse {
+                keep: r.random_range(0..60),
+            },
             700..840 => Fault::Canned503,
             _ => Fault::DropResponse,
         }
@@ -55,18 +61,37 @@ async fn ten_thousand_submissions_survive_a_thousand_faults_and_three_kills() {
 
     let mut devices = Vec::new();
     for i in 0..DEVICES {
-        devices.push(Arc::new(Device::enrolled(&server, &proxy.url(), &format!("tablet-{i}"), options.clone()).await));
+        devices.push(Arc::new(
+            Device::enrolled(
+                &server,
+                &proxy.url(),
+                &format!("tablet-{i}"),
+                options.clone(),
+            )
+            .await,
+        ));
     }
     // Fill the vaults in parallel: this is setup, not what is under test.
     std::thread::scope(|s| {
         for (i, d) in devices.iter().enumerate() {
             let catalog = &catalog;
-            s.spawn(move || data::fill(&d.vault.lock().unwrap(), catalog, PER_DEVICE, &format!("T{i}"), i as u64));
+            s.spawn(move || {
+                data::fill(
+                    &d.vault.lock().unwrap(),
+                    catalog,
+                    PER_DEVICE,
+                    &format!("T{i}"),
+                    i as u64,
+                )
+            });
         }
     });
     let outbox: u64 = devices.iter().map(|d| d.pending()).sum();
     let own: Vec<_> = devices.iter().map(|d| own_input(&d.vault)).collect();
-    eprintln!("setup: {outbox} records pending on {DEVICES} tablets in {:?}", started.elapsed());
+    eprintln!(
+        "setup: {outbox} records pending on {DEVICES} tablets in {:?}",
+        started.elapsed()
+    );
 
     proxy.set_plan(plan(42));
     let rounds = Arc::new(AtomicU64::new(0));
@@ -81,7 +106,12 @@ async fn ten_thousand_submissions_survive_a_thousand_faults_and_three_kills() {
                 rounds.fetch_add(1, Ordering::Relaxed);
                 match sync_once(&d.client, &d.vault, &|_| {}).await {
                     Ok(s) => {
-                        assert_eq!(s.rejected + s.held_back, 0, "{}: records rejected: {s:?}", d.name);
+                        assert_eq!(
+                            s.rejected + s.held_back,
+                            0,
+                            "{}: records rejected: {s:?}",
+                            d.name
+                        );
                         backoff.reset();
                         if d.pending() == 0 {
                             return;
@@ -89,7 +119,10 @@ async fn ten_thousand_submissions_survive_a_thousand_faults_and_three_kills() {
                     }
                     Err(e) if e.is_retryable() => tokio::time::sleep(backoff.next_delay()).await,
                     Err(e @ SyncError::Refused { .. }) | Err(e @ SyncError::Unauthorized(_)) => {
-                        panic!("{}: the server refused a sync a retry cannot fix: {e}", d.name)
+                        panic!(
+                            "{}: the server refused a sync a retry cannot fix: {e}",
+                            d.name
+                        )
                     }
                     Err(e) => panic!("{}: {e}", d.name),
                 }
@@ -106,9 +139,15 @@ async fn ten_thousand_submissions_survive_a_thousand_faults_and_three_kills() {
         if done >= 0.25 * (kills + 1) as f64 {
             tokio::task::block_in_place(|| server.restart());
             kills += 1;
-            eprintln!("kill {kills}: SIGKILL at {:.0}% acknowledged, restarted", done * 100.0);
+            eprintln!(
+                "kill {kills}: SIGKILL at {:.0}% acknowledged, restarted",
+                done * 100.0
+            );
         }
-        assert!(!tasks.iter().all(|t| t.is_finished()), "tablets finished before {KILLS} kills");
+        assert!(
+            !tasks.iter().all(|t| t.is_finished()),
+            "tablets finished before {KILLS} kills"
+        );
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
 
@@ -134,7 +173,10 @@ async fn ten_thousand_submissions_survive_a_thousand_faults_and_three_kills() {
         started.elapsed()
     );
     assert!(faults >= MIN_FAULTS, "only {faults} faults fired");
-    assert!(proxy.stats().fired_by_kind().iter().all(|(_, n)| *n > 0), "every kind of fault fired");
+    assert!(
+        proxy.stats().fired_by_kind().iter().all(|(_, n)| *n > 0),
+        "every kind of fault fired"
+    );
     assert_eq!(kills, KILLS);
 
     for d in &devices {
@@ -142,10 +184,22 @@ async fn ten_thousand_submissions_survive_a_thousand_faults_and_three_kills() {
     }
     let ids = server_submission_ids(&server);
     let distinct: HashSet<_> = ids.iter().collect();
-    assert_eq!(ids.len(), DEVICES * PER_DEVICE, "the server holds {} submissions", ids.len());
+    assert_eq!(
+        ids.len(),
+        DEVICES * PER_DEVICE,
+        "the server holds {} submissions",
+        ids.len()
+    );
     assert_eq!(distinct.len(), ids.len(), "a submission is held twice");
-    let device_ids: HashSet<_> = own.iter().flat_map(|i| i.submissions.iter().map(|s| s.id)).collect();
-    assert_eq!(distinct, device_ids.iter().collect(), "the server holds other submissions than the tablets");
+    let device_ids: HashSet<_> = own
+        .iter()
+        .flat_map(|i| i.submissions.iter().map(|s| s.id))
+        .collect();
+    assert_eq!(
+        distinct,
+        device_ids.iter().collect(),
+        "the server holds other submissions than the tablets"
+    );
 
     let (merged, each) = merged_report(&own, &catalog);
     assert_report_matches(&server.report_json(), &merged, &each);

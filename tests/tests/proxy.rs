@@ -49,11 +49,22 @@ async fn faults_cut_where_they_say() {
     proxy.set_plan(|_| Fault::DropRequest { after: 700 });
     let r = exchange(proxy.addr(), 2000).await;
     assert!(r.map(|v| v.is_empty()).unwrap_or(true));
-    assert_eq!(got.recv().await, Some(700), "the server saw exactly the first 700 bytes");
+    assert_eq!(
+        got.recv().await,
+        Some(700),
+        "the server saw exactly the first 700 bytes"
+    );
 
     proxy.set_plan(|_| Fault::DropResponse);
-    assert!(exchange(proxy.addr(), 2000).await.map(|v| v.is_empty()).unwrap_or(true));
-    assert_eq!(got.recv().await, Some(2000), "the request arrived whole; the answer did not");
+    assert!(exchange(proxy.addr(), 2000)
+        .await
+        .map(|v| v.is_empty())
+        .unwrap_or(true));
+    assert_eq!(
+        got.recv().await,
+        Some(2000),
+        "the request arrived whole; the answer did not"
+    );
 
     proxy.set_plan(|_| Fault::TruncateResponse { keep: 120 });
     let r = exchange(proxy.addr(), 10).await.unwrap_or_default();
@@ -73,19 +84,28 @@ async fn faults_cut_where_they_say() {
 
     let fired: u64 = proxy.stats().faults_fired();
     assert_eq!(fired, 5);
-    assert!(got.try_recv().is_err(), "neither the 503 nor the reset reached the server");
+    assert!(
+        got.try_recv().is_err(),
+        "neither the 503 nor the reset reached the server"
+    );
 }
 
 #[tokio::test]
 async fn shaping_gives_the_bandwidth_and_delay_asked_for() {
     let (addr, mut got) = sink(100).await;
     let proxy = Proxy::start(addr).await.unwrap();
-    proxy.set_shaping(Shaping { bits_per_second: Some(256_000), one_way_delay: Duration::from_millis(150) });
+    proxy.set_shaping(Shaping {
+        bits_per_second: Some(256_000),
+        one_way_delay: Duration::from_millis(150),
+    });
     // 32,000 bytes at 256 kbit/s take 1 s up; plus 150 ms there and 150 ms back.
     let t = Instant::now();
     assert_eq!(exchange(proxy.addr(), 32_000).await.unwrap().len(), 100);
     let took = t.elapsed();
     assert_eq!(got.recv().await, Some(32_000));
-    assert!(took >= Duration::from_millis(1290) && took < Duration::from_millis(1700), "{took:?}");
+    assert!(
+        took >= Duration::from_millis(1290) && took < Duration::from_millis(1700),
+        "{took:?}"
+    );
     assert_eq!(proxy.stats().bytes(), (32_000, 100));
 }

@@ -40,18 +40,32 @@ async fn a_link_that_drops_mid_batch_costs_exactly_one_resend_and_no_duplicate()
 
     // The push is the first connection of the sync: cut it 1,000 bytes in, inside the
     // gzipped body.
-    proxy.set_plan(|n| if n == 0 { Fault::DropRequest { after: 1000 } } else { Fault::Pass });
+    proxy.set_plan(|n| {
+        if n == 0 {
+            Fault::DropRequest { after: 1000 }
+        } else {
+            Fault::Pass
+        }
+    });
     let err = sync_once(&d.client, &d.vault, &|_| {}).await.unwrap_err();
     assert!(err.is_retryable(), "{err}");
     assert_eq!(proxy.stats().fired_by_kind()[0], ("drop_request", 1));
-    assert_eq!(d.pending(), pending, "nothing acknowledged without an answer");
+    assert_eq!(
+        d.pending(),
+        pending,
+        "nothing acknowledged without an answer"
+    );
 
     let before = connections(&proxy);
     let s = sync_once(&d.client, &d.vault, &|_| {}).await.unwrap();
     // One resend of the batch plus the pull: nothing more.
     assert_eq!(connections(&proxy) - before, 2);
     assert_eq!(s.batches, 1);
-    assert_eq!((s.stored, s.duplicates, s.rejected), (pending, 0, 0), "{s:?}");
+    assert_eq!(
+        (s.stored, s.duplicates, s.rejected),
+        (pending, 0, 0),
+        "{s:?}"
+    );
     assert_eq!(d.pending(), 0);
     assert_eq!(server_submission_ids(&server).len(), 60);
 }
@@ -62,15 +76,26 @@ async fn a_batch_resent_after_its_answer_was_lost_is_never_stored_twice() {
     let proxy = Proxy::start(server.addr()).await.unwrap();
 
     // The server committed the batch and its answer was lost on the way back. The tablet
-    // resends under the same key: the server replays the answer it recorded.
+    // resends under the same key: the server replays the answer it recorded ("stored"; a
+    // new key would have drawn "duplicate"), which proves the key was kept.
     let a = device(&server, &proxy, "tablet-b", 40).await;
     let pending = a.pending();
-    proxy.set_plan(|n| if n == 0 { Fault::DropResponse } else { Fault::Pass });
+    proxy.set_plan(|n| {
+        if n == 0 {
+            Fault::DropResponse
+        } else {
+            Fault::Pass
+        }
+    });
     let err = sync_once(&a.client, &a.vault, &|_| {}).await.unwrap_err();
     assert!(err.is_retryable(), "{err}");
     assert_eq!(a.pending(), pending, "acknowledged without an answer");
     let s = sync_once(&a.client, &a.vault, &|_| {}).await.unwrap();
-    assert_eq!((s.stored, s.duplicates, s.rejected), (pending, 0, 0), "the recorded answer: {s:?}");
+    assert_eq!(
+        (s.stored, s.duplicates, s.rejected),
+        (pending, 0, 0),
+        "the recorded answer: {s:?}"
+    );
     assert_eq!(a.pending(), 0);
     assert_eq!(server_submission_ids(&server).len(), 40);
 
@@ -80,13 +105,27 @@ async fn a_batch_resent_after_its_answer_was_lost_is_never_stored_twice() {
     let b = device(&server, &proxy, "tablet-c", 30).await;
     let pending = b.pending();
     let start = connections(&proxy);
-    proxy.set_plan(move |n| if n == start { Fault::TruncateResponse { keep: 20 } } else { Fault::Pass });
+    proxy.set_plan(move |n| {
+        if n == start {
+            Fault::TruncateResponse { keep: 20 }
+        } else {
+            Fault::Pass
+        }
+    });
     let err = sync_once(&b.client, &b.vault, &|_| {}).await.unwrap_err();
     assert!(err.is_retryable(), "{err}");
     assert_eq!(b.pending(), pending);
-    b.vault.lock().unwrap().set_setting(campo_sync::sync::SETTING_BATCH, "").unwrap();
+    b.vault
+        .lock()
+        .unwrap()
+        .set_setting(campo_sync::sync::SETTING_BATCH, "")
+        .unwrap();
     let s = sync_once(&b.client, &b.vault, &|_| {}).await.unwrap();
-    assert_eq!((s.stored, s.duplicates, s.rejected), (0, pending, 0), "{s:?}");
+    assert_eq!(
+        (s.stored, s.duplicates, s.rejected),
+        (0, pending, 0),
+        "{s:?}"
+    );
     assert_eq!(b.pending(), 0);
     assert_eq!(server_submission_ids(&server).len(), 70, "no double rows");
 }
@@ -96,11 +135,23 @@ async fn a_stalled_link_times_out_and_the_next_sync_completes() {
     let server = Server::start_fresh();
     let proxy = Proxy::start(server.addr()).await.unwrap();
     let d = device(&server, &proxy, "tablet-c", 10).await;
-    proxy.set_plan(|n| if n == 0 { Fault::Stall { hold: Duration::from_secs(4) } } else { Fault::Pass });
+    proxy.set_plan(|n| {
+        if n == 0 {
+            Fault::Stall {
+                hold: Duration::from_secs(4),
+            }
+        } else {
+            Fault::Pass
+        }
+    });
     let t = std::time::Instant::now();
     let err = sync_once(&d.client, &d.vault, &|_| {}).await.unwrap_err();
     assert!(matches!(err, SyncError::Timeout), "{err:?}");
-    assert!(t.elapsed() < Duration::from_secs(4), "the client's own timeout fired: {:?}", t.elapsed());
+    assert!(
+        t.elapsed() < Duration::from_secs(4),
+        "the client's own timeout fired: {:?}",
+        t.elapsed()
+    );
     for fault in [Fault::Reset, Fault::Canned503] {
         let start = connections(&proxy);
         proxy.set_plan(move |n| if n == start { fault } else { Fault::Pass });
@@ -123,9 +174,15 @@ async fn progress_reports_records_and_bytes_up_to_the_total() {
     data::fill(&d.vault.lock().unwrap(), &Catalog::builtin(), 100, "P", 2);
     let pending = d.pending();
     let seen = std::sync::Mutex::new(Vec::new());
-    let s = sync_once(&d.client, &d.vault, &|p| seen.lock().unwrap().push(p)).await.unwrap();
+    let s = sync_once(&d.client, &d.vault, &|p| seen.lock().unwrap().push(p))
+        .await
+        .unwrap();
     let seen = seen.into_inner().unwrap();
-    assert_eq!(seen.len() as u32, s.batches + 1, "once before sending, then once per batch");
+    assert_eq!(
+        seen.len() as u32,
+        s.batches + 1,
+        "once before sending, then once per batch"
+    );
     assert_eq!(seen[0].records_sent, 0);
     let last = seen.last().unwrap();
     assert_eq!((last.records_sent, last.records_total), (pending, pending));
@@ -134,7 +191,11 @@ async fn progress_reports_records_and_bytes_up_to_the_total() {
     assert!(seen.windows(2).all(|w| w[0].bytes_sent < w[1].bytes_sent));
     // What the progress bar counts is what went up the wire, give or take the headers.
     let (up, _) = proxy.stats().bytes();
-    assert!(up > s.bytes_sent && up < s.bytes_sent + 1024 * (s.batches as u64 + 1), "{up} vs {}", s.bytes_sent);
+    assert!(
+        up > s.bytes_sent && up < s.bytes_sent + 1024 * (s.batches as u64 + 1),
+        "{up} vs {}",
+        s.bytes_sent
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -151,16 +212,27 @@ async fn pull_brings_the_instruments_and_other_tablets_meetings() {
     assert_eq!(s.meetings_pulled, a_meetings.len() as u64);
     let b_meetings = b.vault.lock().unwrap().meetings().unwrap();
     for m in &a_meetings {
-        let got = b_meetings.iter().find(|x| x.id == m.id).unwrap_or_else(|| panic!("meeting {} not pulled", m.id));
+        let got = b_meetings
+            .iter()
+            .find(|x| x.id == m.id)
+            .unwrap_or_else(|| panic!("meeting {} not pulled", m.id));
         assert_eq!(got, m, "the current revision arrives whole");
     }
     let instruments = b.vault.lock().unwrap().instruments().unwrap();
-    assert!(instruments.iter().any(|i| i.id == "training_satisfaction"), "instruments pulled: {}", instruments.len());
+    assert!(
+        instruments.iter().any(|i| i.id == "training_satisfaction"),
+        "instruments pulled: {}",
+        instruments.len()
+    );
     assert_eq!(b.pending(), 0, "pulled meetings are never pushed back");
 
     // The cursor moved: a second pull brings nothing new.
     let again = sync_once(&b.client, &b.vault, &|_| {}).await.unwrap();
-    assert_eq!((again.meetings_pulled, again.instruments_pulled), (0, 0), "{again:?}");
+    assert_eq!(
+        (again.meetings_pulled, again.instruments_pulled),
+        (0, 0),
+        "{again:?}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -46,7 +46,9 @@ async fn main() -> Fallible<()> {
     let passphrase = match std::env::var("CAMPO_PASSPHRASE") {
         Ok(p) if !p.is_empty() => p,
         _ => {
-            println!("CAMPO_PASSPHRASE is not set: using the DEMO-ONLY passphrase {DEMO_PASSPHRASE:?}");
+            println!(
+                "CAMPO_PASSPHRASE is not set: using the DEMO-ONLY passphrase {DEMO_PASSPHRASE:?}"
+            );
             DEMO_PASSPHRASE.to_string()
         }
     };
@@ -56,15 +58,24 @@ async fn main() -> Fallible<()> {
         Vault::open(&args.dir)?.unlock(&passphrase)?
     } else {
         let (vault, recovery) = Vault::create(&args.dir, "Demo facilitator", &passphrase)?;
-        println!("created a vault in {}; recovery code (demo): {}", args.dir.display(), recovery.as_str());
+        println!(
+            "created a vault in {}; recovery code (demo): {}",
+            args.dir.display(),
+            recovery.as_str()
+        );
         vault
     };
 
     let token = match vault.setting("device_token")? {
         Some(t) if !t.is_empty() => t,
         _ => {
-            let code = args.enroll_code.as_deref().ok_or("this vault is not enrolled yet: pass --enroll-code")?;
-            let enrolled = SyncClient::new(&args.server, None)?.enroll(code, "scripted tablet").await?;
+            let code = args
+                .enroll_code
+                .as_deref()
+                .ok_or("this vault is not enrolled yet: pass --enroll-code")?;
+            let enrolled = SyncClient::new(&args.server, None)?
+                .enroll(code, "scripted tablet")
+                .await?;
             vault.set_setting("server_url", &args.server)?;
             vault.set_setting("device_token", &enrolled.token)?;
             println!("enrolled as device {}", enrolled.device_id);
@@ -109,11 +120,24 @@ async fn main() -> Fallible<()> {
 }
 
 fn answers(pairs: &[(&str, &str)]) -> Answers {
-    pairs.iter().map(|(k, v)| (k.to_string(), AnswerValue::Text(v.to_string()))).collect()
+    pairs
+        .iter()
+        .map(|(k, v)| (k.to_string(), AnswerValue::Text(v.to_string())))
+        .collect()
 }
 
-fn submission(catalog: &Catalog, instrument: &str, meeting: Uuid, respondent: Option<&str>, phase: Option<Phase>, answers: Answers) -> Fallible<Submission> {
-    let version = catalog.latest(instrument).ok_or_else(|| format!("no instrument {instrument}"))?.version;
+fn submission(
+    catalog: &Catalog,
+    instrument: &str,
+    meeting: Uuid,
+    respondent: Option<&str>,
+    phase: Option<Phase>,
+    answers: Answers,
+) -> Fallible<Submission> {
+    let version = catalog
+        .latest(instrument)
+        .ok_or_else(|| format!("no instrument {instrument}"))?
+        .version;
     let s = Submission {
         id: Uuid::now_v7(),
         instrument_id: instrument.into(),
@@ -137,7 +161,11 @@ fn record_a_week(vault: &mut Vault) -> Fallible<()> {
     let catalog = Catalog::builtin();
     let codes: Vec<String> = (1..=7).map(|i| format!("VAL-{i:03}")).collect();
     for (i, code) in codes.iter().enumerate() {
-        vault.add_participant(&Participant { code: code.clone(), name: format!("Carer {}", i + 1), contact: None })?;
+        vault.add_participant(&Participant {
+            code: code.clone(),
+            name: format!("Carer {}", i + 1),
+            contact: None,
+        })?;
     }
     let day = |d| NaiveDate::from_ymd_opt(2026, 3, d).unwrap();
     let new = |activity, date, topic: &str| NewMeeting {
@@ -149,26 +177,68 @@ fn record_a_week(vault: &mut Vault) -> Fallible<()> {
     };
 
     let course = vault.create_meeting(new(Activity::TrainingCourse, day(3), "Carer wellbeing"))?;
-    vault.set_attendance(course.id, Attendance { participants: codes.clone(), anonymous: 0 })?;
-    let quiz = catalog.latest("quiz_carer_wellbeing").ok_or("quiz_carer_wellbeing missing")?;
+    vault.set_attendance(
+        course.id,
+        Attendance {
+            participants: codes.clone(),
+            anonymous: 0,
+        },
+    )?;
+    let quiz = catalog
+        .latest("quiz_carer_wellbeing")
+        .ok_or("quiz_carer_wellbeing missing")?;
     for code in codes.iter().take(3) {
         // Before the course: the first option everywhere; after: the correct ones.
-        let pre: Answers = quiz.items.iter().map(|i| (i.id.clone(), AnswerValue::Text(i.options[0].value.clone()))).collect();
+        let pre: Answers = quiz
+            .items
+            .iter()
+            .map(|i| (i.id.clone(), AnswerValue::Text(i.options[0].value.clone())))
+            .collect();
         let post: Answers = quiz
             .items
             .iter()
-            .map(|i| (i.id.clone(), AnswerValue::Text(i.correct_option().unwrap_or(&i.options[0]).value.clone())))
+            .map(|i| {
+                (
+                    i.id.clone(),
+                    AnswerValue::Text(i.correct_option().unwrap_or(&i.options[0]).value.clone()),
+                )
+            })
             .collect();
-        vault.save_final(&submission(&catalog, &quiz.id, course.id, Some(code), Some(Phase::Pre), pre)?)?;
-        vault.save_final(&submission(&catalog, &quiz.id, course.id, Some(code), Some(Phase::Post), post)?)?;
+        vault.save_final(&submission(
+            &catalog,
+            &quiz.id,
+            course.id,
+            Some(code),
+            Some(Phase::Pre),
+            pre,
+        )?)?;
+        vault.save_final(&submission(
+            &catalog,
+            &quiz.id,
+            course.id,
+            Some(code),
+            Some(Phase::Post),
+            post,
+        )?)?;
     }
-    let sat = catalog.latest("training_satisfaction").ok_or("training_satisfaction missing")?;
+    let sat = catalog
+        .latest("training_satisfaction")
+        .ok_or("training_satisfaction missing")?;
     for k in 0..5 {
         let a: Answers = sat
             .items
             .iter()
             .enumerate()
-            .map(|(j, i)| (i.id.clone(), AnswerValue::Text(i.options[if (j + k) % 4 == 0 { 1 } else { 2 }].value.clone())))
+            .map(|(j, i)| {
+                (
+                    i.id.clone(),
+                    AnswerValue::Text(
+                        i.options[if (j + k) % 4 == 0 { 1 } else { 2 }]
+                            .value
+                            .clone(),
+                    ),
+                )
+            })
             .collect();
         vault.save_final(&submission(&catalog, &sat.id, course.id, None, None, a)?)?;
     }
@@ -178,7 +248,13 @@ fn record_a_week(vault: &mut Vault) -> Fallible<()> {
     vault.cancel_meeting(peer.id, "Snow: the road to the village was closed")?;
 
     let committee = vault.create_meeting(new(Activity::Committee, day(6), "Carers' committee"))?;
-    vault.set_attendance(committee.id, Attendance { participants: codes[..4].to_vec(), anonymous: 2 })?;
+    vault.set_attendance(
+        committee.id,
+        Attendance {
+            participants: codes[..4].to_vec(),
+            anonymous: 2,
+        },
+    )?;
     let goals = answers(&[
         ("spokesperson", "achieved"),
         ("service_dialogue", "partial"),
@@ -187,7 +263,14 @@ fn record_a_week(vault: &mut Vault) -> Fallible<()> {
         ("activities", "partial"),
         ("communication", "achieved"),
     ]);
-    vault.save_final(&submission(&catalog, "committee_goals", committee.id, None, None, goals)?)?;
+    vault.save_final(&submission(
+        &catalog,
+        "committee_goals",
+        committee.id,
+        None,
+        None,
+        goals,
+    )?)?;
     vault.mark_held(committee.id)?;
     println!("recorded: a course with 7 carers (3 pre/post quizzes, 5 satisfaction scales), a cancelled peer group, a committee meeting with its six goals");
     Ok(())

@@ -33,19 +33,31 @@ impl Backoff {
     /// A backoff between `base` and `cap` (tests use milliseconds). `cap` below `base` is
     /// raised to `base`.
     pub fn new(base: Duration, cap: Duration) -> Backoff {
-        Backoff { base, cap: cap.max(base), failures: 0, rng: StdRng::from_os_rng() }
+        Backoff {
+            base,
+            cap: cap.max(base),
+            failures: 0,
+            rng: StdRng::from_os_rng(),
+        }
     }
 
     /// Same, with a fixed seed so a test can replay the draws.
     pub fn seeded(base: Duration, cap: Duration, seed: u64) -> Backoff {
-        Backoff { base, cap: cap.max(base), failures: 0, rng: StdRng::seed_from_u64(seed) }
+        Backoff {
+            base,
+            cap: cap.max(base),
+            failures: 0,
+            rng: StdRng::seed_from_u64(seed),
+        }
     }
 
     /// The ceiling of the next draw: `base * 2^failures`, at most `cap`.
     pub fn ceiling(&self) -> Duration {
         // 2^31 * 5 s is far past any cap; shifting further would overflow.
         let factor = 1u32.checked_shl(self.failures.min(31)).unwrap_or(u32::MAX);
-        self.base.checked_mul(factor).map_or(self.cap, |d| d.min(self.cap))
+        self.base
+            .checked_mul(factor)
+            .map_or(self.cap, |d| d.min(self.cap))
     }
 
     /// Records a failure and returns how long to wait before the next try: uniform in
@@ -80,7 +92,10 @@ mod tests {
             ceilings.push(b.ceiling().as_secs());
             b.next_delay();
         }
-        assert_eq!(ceilings, vec![5, 10, 20, 40, 80, 160, 320, 600, 600, 600, 600, 600]);
+        assert_eq!(
+            ceilings,
+            vec![5, 10, 20, 40, 80, 160, 320, 600, 600, 600, 600, 600]
+        );
     }
 
     #[test]
@@ -104,7 +119,10 @@ mod tests {
         }
         let draws: Vec<Duration> = (0..50).map(|_| b.next_delay()).collect();
         let distinct: std::collections::BTreeSet<_> = draws.iter().collect();
-        assert!(distinct.len() > 40, "full jitter should rarely repeat: {distinct:?}");
+        assert!(
+            distinct.len() > 40,
+            "full jitter should rarely repeat: {distinct:?}"
+        );
         // Uniform on [0, 600 s]: the mean of 50 draws is far from both ends.
         let mean = draws.iter().map(Duration::as_secs_f64).sum::<f64>() / 50.0;
         assert!((150.0..450.0).contains(&mean), "mean {mean}");

@@ -60,7 +60,8 @@ impl SyncClient {
         options: ClientOptions,
     ) -> Result<SyncClient, SyncError> {
         let base = base_url.trim().trim_end_matches('/').to_string();
-        let parsed = reqwest::Url::parse(&base).map_err(|_| SyncError::InvalidUrl(base_url.into()))?;
+        let parsed =
+            reqwest::Url::parse(&base).map_err(|_| SyncError::InvalidUrl(base_url.into()))?;
         if !matches!(parsed.scheme(), "http" | "https") || parsed.host_str().is_none() {
             return Err(SyncError::InvalidUrl(base_url.into()));
         }
@@ -71,8 +72,15 @@ impl SyncClient {
         if !options.reuse_connections {
             builder = builder.pool_max_idle_per_host(0);
         }
-        let http = builder.build().map_err(|e| SyncError::Transport(e.to_string()))?;
-        Ok(SyncClient { http, base, token, options })
+        let http = builder
+            .build()
+            .map_err(|e| SyncError::Transport(e.to_string()))?;
+        Ok(SyncClient {
+            http,
+            base,
+            token,
+            options,
+        })
     }
 
     pub fn base_url(&self) -> &str {
@@ -96,7 +104,10 @@ impl SyncClient {
     }
 
     fn bearer(&self) -> Result<String, SyncError> {
-        self.token.as_ref().map(|t| format!("Bearer {t}")).ok_or(SyncError::NotEnrolled)
+        self.token
+            .as_ref()
+            .map(|t| format!("Bearer {t}"))
+            .ok_or(SyncError::NotEnrolled)
     }
 
     /// `GET /health`: whether the server is reachable at all (no token needed).
@@ -107,8 +118,18 @@ impl SyncClient {
     /// Trades a one-time enrollment code for this device's id and token. The caller keeps
     /// the token (sealed in the vault) and calls `set_token`.
     pub async fn enroll(&self, code: &str, device_name: &str) -> Result<EnrollResponse, SyncError> {
-        let req = EnrollRequest { code: code.trim().to_string(), device_name: device_name.to_string() };
-        read_json(self.http.post(self.url("/devices/enroll")).json(&req).send().await).await
+        let req = EnrollRequest {
+            code: code.trim().to_string(),
+            device_name: device_name.to_string(),
+        };
+        read_json(
+            self.http
+                .post(self.url("/devices/enroll"))
+                .json(&req)
+                .send()
+                .await,
+        )
+        .await
     }
 
     /// Pushes one batch, gzip-compressed. Returns the answer and the bytes of the body
@@ -158,7 +179,8 @@ impl SyncClient {
 pub fn gzip_json<T: serde::Serialize>(value: &T) -> Result<Vec<u8>, SyncError> {
     let json = serde_json::to_vec(value).map_err(|e| SyncError::Encode(e.to_string()))?;
     let mut enc = GzEncoder::new(Vec::with_capacity(json.len() / 4 + 64), Compression::new(6));
-    enc.write_all(&json).map_err(|e| SyncError::Encode(e.to_string()))?;
+    enc.write_all(&json)
+        .map_err(|e| SyncError::Encode(e.to_string()))?;
     enc.finish().map_err(|e| SyncError::Encode(e.to_string()))
 }
 
@@ -184,8 +206,14 @@ mod tests {
 
     #[test]
     fn rejects_urls_that_are_not_http() {
-        assert!(matches!(SyncClient::new("ftp://x", None), Err(SyncError::InvalidUrl(_))));
-        assert!(matches!(SyncClient::new("not a url", None), Err(SyncError::InvalidUrl(_))));
+        assert!(matches!(
+            SyncClient::new("ftp://x", None),
+            Err(SyncError::InvalidUrl(_))
+        ));
+        assert!(matches!(
+            SyncClient::new("not a url", None),
+            Err(SyncError::InvalidUrl(_))
+        ));
         let c = SyncClient::new(" https://campo.example.org/ ", None).unwrap();
         assert_eq!(c.url("/health"), "https://campo.example.org/api/v1/health");
     }

@@ -15,7 +15,11 @@ pub enum SyncError {
     Unauthorized(String),
     /// Any other 4xx: the request itself is wrong and would be refused again.
     #[error("the server refused the request ({status}, {code}): {message}")]
-    Refused { status: u16, code: String, message: String },
+    Refused {
+        status: u16,
+        code: String,
+        message: String,
+    },
     /// 5xx, 408 or 429: the server could not answer now.
     #[error("the server is unavailable ({status}): {message}")]
     Unavailable { status: u16, message: String },
@@ -81,10 +85,11 @@ impl SyncError {
     /// it is one (a proxy's bare 503 page is not).
     pub(crate) fn from_status(status: u16, body: &[u8]) -> SyncError {
         let api: Option<ApiError> = serde_json::from_slice(body).ok();
-        let message = api
-            .as_ref()
-            .map(|a| a.message.clone())
-            .unwrap_or_else(|| String::from_utf8_lossy(&body[..body.len().min(200)]).trim().to_string());
+        let message = api.as_ref().map(|a| a.message.clone()).unwrap_or_else(|| {
+            String::from_utf8_lossy(&body[..body.len().min(200)])
+                .trim()
+                .to_string()
+        });
         match status {
             401 => SyncError::Unauthorized(message),
             408 | 429 | 500..=599 => SyncError::Unavailable { status, message },
@@ -118,14 +123,21 @@ mod tests {
     fn statuses_are_sorted_by_what_to_do() {
         let body = br#"{"code":"too_large","message":"body over 4 MiB"}"#;
         match SyncError::from_status(413, body) {
-            SyncError::Refused { status: 413, code, message } => {
+            SyncError::Refused {
+                status: 413,
+                code,
+                message,
+            } => {
                 assert_eq!(code, "too_large");
                 assert_eq!(message, "body over 4 MiB");
             }
             other => panic!("{other:?}"),
         }
         assert!(!SyncError::from_status(413, body).is_retryable());
-        assert!(matches!(SyncError::from_status(401, b"{}"), SyncError::Unauthorized(_)));
+        assert!(matches!(
+            SyncError::from_status(401, b"{}"),
+            SyncError::Unauthorized(_)
+        ));
         assert!(!SyncError::from_status(401, b"").is_retryable());
         let e = SyncError::from_status(503, b"Service Unavailable");
         assert!(e.is_retryable());

@@ -30,7 +30,12 @@ mod tests {
 
     #[test]
     fn fraction_is_bytes_sent_of_total() {
-        let p = Progress { records_sent: 1, records_total: 4, bytes_sent: 250, bytes_total: 1000 };
+        let p = Progress {
+            records_sent: 1,
+            records_total: 4,
+            bytes_sent: 250,
+            bytes_total: 1000,
+        };
         assert_eq!(p.fraction(), 0.25);
         assert_eq!(Progress::default().fraction(), 1.0);
     }

@@ -84,7 +84,11 @@ pub fn to_wire(p: PendingRecord) -> Record {
         RecordData::Participant(part) => RecordBody::RosterCode(RosterCode { code: part.code }),
         RecordData::Outreach(o) => RecordBody::Outreach(o),
     };
-    Record { id: p.id, revision: p.revision, body }
+    Record {
+        id: p.id,
+        revision: p.revision,
+        body,
+    }
 }
 
 fn key(id: Uuid, rev: u32) -> String {
@@ -99,7 +103,8 @@ fn load_rejected(v: &Vault) -> Result<BTreeMap<String, String>, SyncError> {
 }
 
 fn load_saved_batch(v: &Vault) -> Result<Option<SavedBatch>, SyncError> {
-    Ok(v.setting(SETTING_BATCH)?.and_then(|s| serde_json::from_str(&s).ok()))
+    Ok(v.setting(SETTING_BATCH)?
+        .and_then(|s| serde_json::from_str(&s).ok()))
 }
 
 /// The records the server refused and why; they wait in the outbox.
@@ -109,7 +114,11 @@ pub fn rejected(vault: &Mutex<Vault>) -> Result<Vec<RejectedRecord>, SyncError> 
         .into_iter()
         .filter_map(|(k, reason)| {
             let (id, rev) = k.split_once(':')?;
-            Some(RejectedRecord { id: id.parse().ok()?, revision: rev.parse().ok()?, reason })
+            Some(RejectedRecord {
+                id: id.parse().ok()?,
+                revision: rev.parse().ok()?,
+                reason,
+            })
         })
         .collect())
 }
@@ -128,13 +137,20 @@ pub fn retry_rejected(vault: &Mutex<Vault>) -> Result<usize, SyncError> {
 
 /// Splits `records` into batches of at most `max_records` records and `max_bytes` of
 /// JSON (a record larger than `max_bytes` goes alone: the server's own cap decides).
-fn split(records: Vec<Record>, max_records: usize, max_bytes: usize) -> Result<Vec<Vec<Record>>, SyncError> {
+fn split(
+    records: Vec<Record>,
+    max_records: usize,
+    max_bytes: usize,
+) -> Result<Vec<Vec<Record>>, SyncError> {
     let max_records = max_records.max(1);
     let mut batches = Vec::new();
     let mut cur: Vec<Record> = Vec::new();
     let mut cur_bytes = 0usize;
     for r in records {
-        let size = serde_json::to_vec(&r).map_err(|e| SyncError::Encode(e.to_string()))?.len() + 1;
+        let size = serde_json::to_vec(&r)
+            .map_err(|e| SyncError::Encode(e.to_string()))?
+            .len()
+            + 1;
         if !cur.is_empty() && (cur.len() >= max_records || cur_bytes + size > max_bytes) {
             batches.push(std::mem::take(&mut cur));
             cur_bytes = 0;
@@ -165,7 +181,11 @@ pub async fn sync_once(
     let (records, mut rejected_map, saved) = {
         let v = lock(vault);
         let count = usize::try_from(v.pending_count()?).unwrap_or(usize::MAX);
-        let pending = if count == 0 { Vec::new() } else { v.pending(count)? };
+        let pending = if count == 0 {
+            Vec::new()
+        } else {
+            v.pending(count)?
+        };
         (pending, load_rejected(&v)?, load_saved_batch(&v)?)
     };
     let mut to_send = Vec::with_capacity(records.len());
@@ -179,7 +199,10 @@ pub async fn sync_once(
 
     let opts = client.options();
     let mut batches = Vec::new();
-    for (i, records) in split(to_send, opts.batch_records, opts.batch_bytes)?.into_iter().enumerate() {
+    for (i, records) in split(to_send, opts.batch_records, opts.batch_bytes)?
+        .into_iter()
+        .enumerate()
+    {
         let keys: Vec<(Uuid, u32)> = records.iter().map(|r| (r.id, r.revision)).collect();
         // The first batch is the one an interrupted sync was sending if its records are
         // the same: resend it under the same key.
@@ -188,7 +211,11 @@ pub async fn sync_once(
             _ => Uuid::now_v7(),
         };
         let gzipped = gzip_json(&PushRequest { batch_id, records })?;
-        batches.push(Batch { batch_id, keys, gzipped });
+        batches.push(Batch {
+            batch_id,
+            keys,
+            gzipped,
+        });
     }
 
     let mut prog = Progress {
@@ -200,8 +227,12 @@ pub async fn sync_once(
 
     for batch in batches {
         {
-            let saved = SavedBatch { batch_id: batch.batch_id, records: batch.keys.clone() };
-            let json = serde_json::to_string(&saved).map_err(|e| SyncError::Encode(e.to_string()))?;
+            let saved = SavedBatch {
+                batch_id: batch.batch_id,
+                records: batch.keys.clone(),
+            };
+            let json =
+                serde_json::to_string(&saved).map_err(|e| SyncError::Encode(e.to_string()))?;
             lock(vault).set_setting(SETTING_BATCH, &json)?;
         }
         let sent_bytes = batch.gzipped.len() as u64;
@@ -225,7 +256,9 @@ pub async fn sync_once(
                 }
                 PushStatus::Rejected => {
                     newly_rejected += 1;
-                    let reason = r.reason.unwrap_or_else(|| "rejected without a reason".into());
+                    let reason = r
+                        .reason
+                        .unwrap_or_else(|| "rejected without a reason".into());
                     rejected_map.insert(key(r.id, r.revision), reason);
                 }
             }
@@ -233,7 +266,8 @@ pub async fn sync_once(
         {
             let v = lock(vault);
             if newly_rejected > 0 {
-                let json = serde_json::to_string(&rejected_map).map_err(|e| SyncError::Encode(e.to_string()))?;
+                let json = serde_json::to_string(&rejected_map)
+                    .map_err(|e| SyncError::Encode(e.to_string()))?;
                 v.set_setting(SETTING_REJECTED, &json)?;
             }
             if !acked.is_empty() {
@@ -256,10 +290,16 @@ pub async fn sync_once(
 }
 
 /// Pulls what changed on the server since the saved cursor and stores it.
-async fn pull(client: &SyncClient, vault: &Mutex<Vault>, summary: &mut SyncSummary) -> Result<(), SyncError> {
+async fn pull(
+    client: &SyncClient,
+    vault: &Mutex<Vault>,
+    summary: &mut SyncSummary,
+) -> Result<(), SyncError> {
     let since = {
         let v = lock(vault);
-        v.setting(SETTING_CURSOR)?.and_then(|s| s.trim().parse::<u64>().ok()).unwrap_or(0)
+        v.setting(SETTING_CURSOR)?
+            .and_then(|s| s.trim().parse::<u64>().ok())
+            .unwrap_or(0)
     };
     let resp = client.pull(since).await?;
     let v = lock(vault);
@@ -286,7 +326,10 @@ mod tests {
         Record {
             id: Uuid::now_v7(),
             revision: 1,
-            body: RecordBody::Outreach(Outreach { period: format!("2026-{:02}", i % 12 + 1), ..Default::default() }),
+            body: RecordBody::Outreach(Outreach {
+                period: format!("2026-{:02}", i % 12 + 1),
+                ..Default::default()
+            }),
         }
     }
 
@@ -295,13 +338,20 @@ mod tests {
         let recs: Vec<Record> = (0..45).map(outreach).collect();
         let ids: Vec<Uuid> = recs.iter().map(|r| r.id).collect();
         let batches = split(recs.clone(), 20, usize::MAX).unwrap();
-        assert_eq!(batches.iter().map(Vec::len).collect::<Vec<_>>(), vec![20, 20, 5]);
+        assert_eq!(
+            batches.iter().map(Vec::len).collect::<Vec<_>>(),
+            vec![20, 20, 5]
+        );
         let flat: Vec<Uuid> = batches.concat().iter().map(|r| r.id).collect();
         assert_eq!(flat, ids);
 
         let one = serde_json::to_vec(&recs[0]).unwrap().len() + 1;
         let batches = split(recs, 1000, one * 3).unwrap();
-        assert!(batches.iter().all(|b| b.len() <= 3), "{:?}", batches.iter().map(Vec::len).collect::<Vec<_>>());
+        assert!(
+            batches.iter().all(|b| b.len() <= 3),
+            "{:?}",
+            batches.iter().map(Vec::len).collect::<Vec<_>>()
+        );
         assert_eq!(batches.iter().map(Vec::len).sum::<usize>(), 45);
     }
 

@@ -22,23 +22,38 @@ use rand::SeedableRng;
 use std::time::{Duration, Instant};
 
 fn env_usize(name: &str, default: usize) -> usize {
-    std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
 }
 
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
 async fn main() {
     let n_batched = env_usize("CAMPO_BENCH_N", 10_000);
     let n_single = env_usize("CAMPO_BENCH_SINGLE", 200);
-    let link = Shaping { bits_per_second: Some(256_000), one_way_delay: Duration::from_millis(150) };
+    let link = Shaping {
+        bits_per_second: Some(256_000),
+        one_way_delay: Duration::from_millis(150),
+    };
 
     let server = Server::start_fresh();
     let proxy = Proxy::start(server.addr()).await.unwrap();
     let catalog = Catalog::builtin();
-    let sat = catalog.latest("training_satisfaction").expect("training_satisfaction").clone();
+    let sat = catalog
+        .latest("training_satisfaction")
+        .expect("training_satisfaction")
+        .clone();
     let mut rng = rand::rngs::StdRng::seed_from_u64(2026);
 
     // Batched: a real vault holding one held course and its submissions.
-    let d = Device::enrolled(&server, &proxy.url(), "bench-tablet", ClientOptions::default()).await;
+    let d = Device::enrolled(
+        &server,
+        &proxy.url(),
+        "bench-tablet",
+        ClientOptions::default(),
+    )
+    .await;
     let meeting_id = {
         let v = d.vault.lock().unwrap();
         let m = v
@@ -52,7 +67,8 @@ async fn main() {
             .unwrap();
         v.mark_held(m.id).unwrap();
         for _ in 0..n_batched {
-            v.save_final(&data::submission(&sat, m.id, None, None, &mut rng)).unwrap();
+            v.save_final(&data::submission(&sat, m.id, None, None, &mut rng))
+                .unwrap();
         }
         m.id
     };
@@ -66,7 +82,10 @@ async fn main() {
     let summary = sync_once(&d.client, &d.vault, &|p| {
         let mut l = last.lock().unwrap();
         if l.elapsed() > Duration::from_secs(5) || p.records_sent == p.records_total {
-            eprintln!("  batched: {}/{} records, {}/{} bytes", p.records_sent, p.records_total, p.bytes_sent, p.bytes_total);
+            eprintln!(
+                "  batched: {}/{} records, {}/{} bytes",
+                p.records_sent, p.records_total, p.bytes_sent, p.bytes_total
+            );
             *l = Instant::now();
         }
     })
@@ -78,12 +97,27 @@ async fn main() {
     assert_eq!(d.pending(), 0);
 
     // One plain POST per submission, over a kept-alive connection.
-    let single = SyncClient::with_options(&proxy.url(), d.client.token().map(String::from), ClientOptions::default()).unwrap();
+    let single = SyncClient::with_options(
+        &proxy.url(),
+        d.client.token().map(String::from),
+        ClientOptions::default(),
+    )
+    .unwrap();
     let t = Instant::now();
     for _ in 0..n_single {
         let s = data::submission(&sat, meeting_id, None, None, &mut rng);
-        let record = Record { id: s.id, revision: 1, body: RecordBody::Submission(s) };
-        let resp = single.push_plain(&PushRequest { batch_id: uuid::Uuid::now_v7(), records: vec![record] }).await.unwrap();
+        let record = Record {
+            id: s.id,
+            revision: 1,
+            body: RecordBody::Submission(s),
+        };
+        let resp = single
+            .push_plain(&PushRequest {
+                batch_id: uuid::Uuid::now_v7(),
+                records: vec![record],
+            })
+            .await
+            .unwrap();
         assert_eq!(resp.results.len(), 1);
     }
     let single_time = t.elapsed();
@@ -91,8 +125,14 @@ async fn main() {
 
     let per_batched = batched_time.as_secs_f64() / pending as f64;
     let per_single = single_time.as_secs_f64() / n_single as f64;
-    let (bu, bd) = ((up1 - up0) as f64 / pending as f64, (down1 - down0) as f64 / pending as f64);
-    let (su, sd) = ((up2 - up1) as f64 / n_single as f64, (down2 - down1) as f64 / n_single as f64);
+    let (bu, bd) = (
+        (up1 - up0) as f64 / pending as f64,
+        (down1 - down0) as f64 / pending as f64,
+    );
+    let (su, sd) = (
+        (up2 - up1) as f64 / n_single as f64,
+        (down2 - down1) as f64 / n_single as f64,
+    );
     println!("sync of 13-item satisfaction submissions over 256 kbit/s, 300 ms RTT (proxy-shaped, loopback)");
     println!(
         "batched (gzip, {} batches): {pending} records in {:.1} s = {:.2} ms per submission; \
@@ -110,6 +150,9 @@ async fn main() {
         per_single * 10_000.0,
         su + sd
     );
-    println!("speed-up batched vs one per request: {:.1}x (goal >= 20x)", per_single / per_batched);
+    println!(
+        "speed-up batched vs one per request: {:.1}x (goal >= 20x)",
+        per_single / per_batched
+    );
     println!("bytes per submission batched: {:.0} (goal <= 150)", bu + bd);
 }
