@@ -90,6 +90,15 @@ async fn a_batch_resent_after_its_answer_was_lost_is_never_stored_twice() {
     let err = sync_once(&a.client, &a.vault, &|_| {}).await.unwrap_err();
     assert!(err.is_retryable(), "{err}");
     assert_eq!(a.pending(), pending, "acknowledged without an answer");
+    // The tablet restarts (its vault reopened from disk): the key was saved before sending.
+    {
+        let mut v = a.vault.lock().unwrap();
+        let reopened = campo_store::Vault::open(a.dir.path())
+            .unwrap()
+            .unlock(campo_tests::PASSPHRASE)
+            .unwrap();
+        *v = reopened;
+    }
     let s = sync_once(&a.client, &a.vault, &|_| {}).await.unwrap();
     assert_eq!(
         (s.stored, s.duplicates, s.rejected),
