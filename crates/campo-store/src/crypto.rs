@@ -92,4 +92,24 @@ mod tests {
         // A fresh nonce per write: the same plaintext never seals to the same bytes.
         assert_ne!(sealed, seal(&key, b"a|1|1", b"secret").unwrap());
     }
+
+    proptest::proptest! {
+        #[test]
+        fn seal_open_round_trips_and_binds(
+            key in proptest::array::uniform32(proptest::num::u8::ANY),
+            plain in proptest::collection::vec(proptest::num::u8::ANY, 0..2048),
+            aad in "[a-z]{1,8}\\|[0-9a-f-]{1,36}\\|[0-9]{1,5}",
+            flip in proptest::num::usize::ANY,
+        ) {
+            let sealed = seal(&key, aad.as_bytes(), &plain).unwrap();
+            let opened = open(&key, aad.as_bytes(), &sealed).unwrap().unwrap();
+            proptest::prop_assert_eq!(opened.as_slice(), plain.as_slice());
+            let mut bad = sealed.clone();
+            let i = flip % bad.len();
+            bad[i] ^= 0x40;
+            proptest::prop_assert!(open(&key, aad.as_bytes(), &bad).unwrap().is_none());
+            let other = format!("{aad}x");
+            proptest::prop_assert!(open(&key, other.as_bytes(), &sealed).unwrap().is_none());
+        }
+    }
 }

@@ -88,6 +88,41 @@ pub enum StoreError {
     Io(#[from] std::io::Error),
 }
 
+impl StoreError {
+    /// A stable code for the app and logs; the message may be reworded, the code not.
+    pub fn code(&self) -> &'static str {
+        match self {
+            StoreError::NotFound(_) => "no_vault",
+            StoreError::AlreadyExists(_) => "vault_exists",
+            StoreError::PassphraseTooShort { .. } => "passphrase_too_short",
+            StoreError::EmptySlotName => "empty_slot_name",
+            StoreError::WrongPassphrase => "wrong_passphrase",
+            StoreError::WrongRecoveryCode => "wrong_recovery_code",
+            StoreError::LockedOut { .. } => "locked_out",
+            StoreError::WeakSlot { .. } => "weak_slot",
+            StoreError::WrongDataKey => "wrong_data_key",
+            StoreError::SlotExists(_) => "slot_exists",
+            StoreError::SlotNotFound(_) => "slot_not_found",
+            StoreError::LastSlot => "last_slot",
+            StoreError::RecoverySlot => "recovery_slot",
+            StoreError::Misplaced { .. } => "record_misplaced",
+            StoreError::Corrupt { .. } => "record_corrupt",
+            StoreError::MeetingNotFound(_) => "meeting_not_found",
+            StoreError::SubmissionNotFound(_) => "submission_not_found",
+            StoreError::SubmissionFinal(_) => "submission_final",
+            StoreError::StaleRevision { .. } => "stale_revision",
+            StoreError::InvalidInstrument(_) => "invalid_instrument",
+            StoreError::Pragma { .. } => "pragma_not_applied",
+            StoreError::SchemaTooNew { .. } => "schema_too_new",
+            StoreError::Damaged(_) => "vault_damaged",
+            StoreError::Encoding(_) => "encoding",
+            StoreError::Crypto(_) => "crypto",
+            StoreError::Sqlite(_) => "database",
+            StoreError::Io(_) => "io",
+        }
+    }
+}
+
 impl From<rusqlite::types::FromSqlError> for StoreError {
     fn from(e: rusqlite::types::FromSqlError) -> Self {
         StoreError::Sqlite(rusqlite::Error::FromSqlConversionFailure(

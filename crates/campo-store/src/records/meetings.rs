@@ -145,7 +145,7 @@ impl Vault {
             .into_iter()
             .map(|(_, _, m)| m)
             .collect();
-        out.sort_by(|a, b| (a.date, a.id).cmp(&(b.date, b.id)));
+        out.sort_by_key(|m| (m.date, m.id));
         Ok(out)
     }
 
