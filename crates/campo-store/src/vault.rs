@@ -192,9 +192,29 @@ fn try_slots(
 }
 
 impl Vault {
-    /// Whether `dir` holds a vault file.
+    /// Whether `dir` holds a vault that was set up (has a key slot). A file left by a
+    /// setup that was interrupted before its first slot was committed does not count:
+    /// [`Vault::create`] finishes it instead of the app asking for a passphrase that
+    /// nothing can check.
     pub fn exists(dir: &Path) -> bool {
-        dir.join(FILE_NAME).is_file()
+        let path = dir.join(FILE_NAME);
+        if !path.is_file() {
+            return false;
+        }
+        let Ok(conn) =
+            Connection::open_with_flags(&path, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
+        else {
+            return true; // unreadable: let `open` report why
+        };
+        match conn.query_row("PRAGMA user_version", [], |r| r.get::<_, i64>(0)) {
+            Ok(0) => false,
+            Ok(_) => conn
+                .query_row("SELECT EXISTS (SELECT 1 FROM key_slots)", [], |r| {
+                    r.get::<_, bool>(0)
+                })
+                .unwrap_or(true),
+            Err(_) => true,
+        }
     }
 
     /// Sets up a new vault in `dir` with a passphrase slot named after the facilitator

@@ -279,3 +279,22 @@ fn save_finals_is_all_or_nothing() {
     v.save_finals(&[a.clone(), c.clone()]).unwrap();
     assert_eq!(v.report_input().unwrap().submissions.len(), 3);
 }
+
+#[test]
+fn an_interrupted_setup_is_finished_by_create() {
+    let dir = tempfile::tempdir().unwrap();
+    // The file as a setup killed after the migration but before the slots' commit leaves it.
+    let conn = rusqlite::Connection::open(dir.path().join(campo_store::FILE_NAME)).unwrap();
+    conn.execute_batch("PRAGMA journal_mode=WAL; PRAGMA user_version=0;")
+        .unwrap();
+    drop(conn);
+    assert!(!Vault::exists(dir.path()));
+    assert!(matches!(
+        Vault::open(dir.path()),
+        Err(StoreError::NotFound(_))
+    ));
+    let (v, _) = create(dir.path());
+    drop(v);
+    assert!(Vault::exists(dir.path()));
+    Vault::open(dir.path()).unwrap().unlock(PASS).unwrap();
+}
