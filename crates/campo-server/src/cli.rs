@@ -153,11 +153,20 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
             DevicesAction::List { db, json } => {
                 let devices = open(&db)?.devices()?;
                 if json {
-                    println!("{}", serde_json::to_string_pretty(&devices).unwrap_or_default());
+                    println!(
+                        "{}",
+                        serde_json::to_string_pretty(&devices).unwrap_or_default()
+                    );
                 } else {
                     for d in devices {
-                        let state = d.revoked_at.map(|t| format!("revoked {}", t.to_rfc3339())).unwrap_or("active".into());
-                        println!("{}  {}  ({})  {} records  {}", d.id, d.name, d.device_name, d.records, state);
+                        let state = d
+                            .revoked_at
+                            .map(|t| format!("revoked {}", t.to_rfc3339()))
+                            .unwrap_or("active".into());
+                        println!(
+                            "{}  {}  ({})  {} records  {}",
+                            d.id, d.name, d.device_name, d.records, state
+                        );
                     }
                 }
                 Ok(())
@@ -188,10 +197,20 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
             }
             Ok(())
         }
-        Command::Export { db, format, out, lang } => {
+        Command::Export {
+            db,
+            format,
+            out,
+            lang,
+        } => {
             let store = open(&db)?;
             let catalog = catalog::load(&store)?;
-            let tables = export::tables(&store.submissions()?, &store.report_input()?, &catalog, lang.into());
+            let tables = export::tables(
+                &store.submissions()?,
+                &store.report_input()?,
+                &catalog,
+                lang.into(),
+            );
             for path in export::write(&tables, format, &out)? {
                 println!("{}", path.display());
             }
@@ -202,7 +221,9 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
             std::io::stdin().lock().read_line(&mut line)?;
             let password = line.trim_end_matches(['\r', '\n']);
             if password.chars().count() < 10 {
-                return Err(CliError::Usage("the admin password must be at least 10 characters".into()));
+                return Err(CliError::Usage(
+                    "the admin password must be at least 10 characters".into(),
+                ));
             }
             open(&db)?.set_setting(PASSWORD_SETTING, &hash_password(password))?;
             println!("admin password set");
@@ -218,13 +239,23 @@ fn enroll(store: &dyn Store, name: &str, json: bool) -> Result<(), CliError> {
     }
     let code = new_enroll_code();
     let expires_at = Utc::now() + Duration::minutes(15);
-    store.add_enroll_code(&sha256_hex(normalize_code(&code).as_bytes()), name, expires_at)?;
+    store.add_enroll_code(
+        &sha256_hex(normalize_code(&code).as_bytes()),
+        name,
+        expires_at,
+    )?;
     if json {
-        println!("{}", serde_json::json!({ "code": code, "expires_at": expires_at }));
+        println!(
+            "{}",
+            serde_json::json!({ "code": code, "expires_at": expires_at })
+        );
         return Ok(());
     }
     println!("Enrollment code for {name}: {code}");
-    println!("Valid until {} (one use).", expires_at.format("%Y-%m-%d %H:%M UTC"));
+    println!(
+        "Valid until {} (one use).",
+        expires_at.format("%Y-%m-%d %H:%M UTC")
+    );
     if let Ok(qr) = qrcode::QrCode::new(code.as_bytes()) {
         let art = qr
             .render::<qrcode::render::unicode::Dense1x2>()
@@ -255,15 +286,22 @@ fn serve(db: PathBuf, listen: SocketAddr, tls: Option<(PathBuf, PathBuf)>) -> Re
         match tls {
             Some((cert, key)) => {
                 let _ = rustls::crypto::ring::default_provider().install_default();
-                let config = axum_server::tls_rustls::RustlsConfig::from_pem_file(cert, key).await?;
+                let config =
+                    axum_server::tls_rustls::RustlsConfig::from_pem_file(cert, key).await?;
                 println!("listening on https://{addr}");
                 std::io::stdout().flush()?;
-                axum_server::from_tcp_rustls(listener, config).handle(handle).serve(app).await
+                axum_server::from_tcp_rustls(listener, config)
+                    .handle(handle)
+                    .serve(app)
+                    .await
             }
             None => {
                 println!("listening on http://{addr}");
                 std::io::stdout().flush()?;
-                axum_server::from_tcp(listener).handle(handle).serve(app).await
+                axum_server::from_tcp(listener)
+                    .handle(handle)
+                    .serve(app)
+                    .await
             }
         }
     })?;
@@ -273,7 +311,8 @@ fn serve(db: PathBuf, listen: SocketAddr, tls: Option<(PathBuf, PathBuf)>) -> Re
 async fn shutdown_signal() {
     #[cfg(unix)]
     {
-        let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).expect("signal handler");
+        let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+            .expect("signal handler");
         tokio::select! {
             _ = tokio::signal::ctrl_c() => {},
             _ = term.recv() => {},

@@ -3,9 +3,9 @@
 //! item and option labels in the chosen language.
 
 use crate::store::StoredSubmission;
+use campo_core::catalog::Catalog;
 use campo_core::report::ReportInput;
 use campo_core::{AnswerValue, Instrument, Lang, Meeting};
-use campo_core::catalog::Catalog;
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use thiserror::Error;
@@ -14,9 +14,15 @@ use uuid::Uuid;
 #[derive(Debug, Error)]
 pub enum ExportError {
     #[error("cannot write {path}: {source}")]
-    Io { path: PathBuf, source: std::io::Error },
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
     #[error("cannot write the spreadsheet {path}: {source}")]
-    Xlsx { path: PathBuf, source: rust_xlsxwriter::XlsxError },
+    Xlsx {
+        path: PathBuf,
+        source: rust_xlsxwriter::XlsxError,
+    },
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
@@ -55,37 +61,64 @@ fn answer_text(instrument: &Instrument, item_id: &str, value: &AnswerValue, lang
     match value {
         AnswerValue::Number(n) => n.to_string(),
         AnswerValue::Text(t) => {
-            let is_choice = instrument.item(item_id).is_some_and(|i| !i.options.is_empty());
+            let is_choice = instrument
+                .item(item_id)
+                .is_some_and(|i| !i.options.is_empty());
             if is_choice {
                 option_label(t)
             } else {
                 t.clone()
             }
         }
-        AnswerValue::Many(vs) => vs.iter().map(|v| option_label(v)).collect::<Vec<_>>().join("; "),
+        AnswerValue::Many(vs) => vs
+            .iter()
+            .map(|v| option_label(v))
+            .collect::<Vec<_>>()
+            .join("; "),
     }
 }
 
 /// Builds the tables; submissions whose instrument version is unknown are skipped (they
 /// cannot have been accepted by the server in the first place).
-pub fn tables(submissions: &[StoredSubmission], input: &ReportInput, catalog: &Catalog, lang: Lang) -> Vec<Table> {
+pub fn tables(
+    submissions: &[StoredSubmission],
+    input: &ReportInput,
+    catalog: &Catalog,
+    lang: Lang,
+) -> Vec<Table> {
     let meetings: HashMap<Uuid, &Meeting> = input.meetings.iter().map(|m| (m.id, m)).collect();
-    let replaced: HashSet<Uuid> = submissions.iter().filter_map(|s| s.submission.replaces).collect();
+    let replaced: HashSet<Uuid> = submissions
+        .iter()
+        .filter_map(|s| s.submission.replaces)
+        .collect();
     let mut by_instrument: BTreeMap<(String, u32), Vec<&StoredSubmission>> = BTreeMap::new();
-    for s in submissions.iter().filter(|s| !replaced.contains(&s.submission.id)) {
+    for s in submissions
+        .iter()
+        .filter(|s| !replaced.contains(&s.submission.id))
+    {
         by_instrument
-            .entry((s.submission.instrument_id.clone(), s.submission.instrument_version))
+            .entry((
+                s.submission.instrument_id.clone(),
+                s.submission.instrument_version,
+            ))
             .or_default()
             .push(s);
     }
     let mut out = Vec::new();
     for ((id, version), subs) in by_instrument {
-        let Some(instrument) = catalog.get(&id, version) else { continue };
+        let Some(instrument) = catalog.get(&id, version) else {
+            continue;
+        };
         let mut headers: Vec<String> = FIXED
             .iter()
             .map(|(en, it)| if lang == Lang::En { *en } else { *it }.to_string())
             .collect();
-        headers.extend(instrument.items.iter().map(|i| format!("{}: {}", i.id, i.label.get(lang))));
+        headers.extend(
+            instrument
+                .items
+                .iter()
+                .map(|i| format!("{}: {}", i.id, i.label.get(lang))),
+        );
         let rows = subs
             .iter()
             .map(|s| {
@@ -94,10 +127,18 @@ pub fn tables(submissions: &[StoredSubmission], input: &ReportInput, catalog: &C
                     sub.id.to_string(),
                     s.device_id.to_string(),
                     sub.meeting_id.to_string(),
-                    meetings.get(&sub.meeting_id).map(|m| m.date.to_string()).unwrap_or_default(),
+                    meetings
+                        .get(&sub.meeting_id)
+                        .map(|m| m.date.to_string())
+                        .unwrap_or_default(),
                     sub.respondent.clone().unwrap_or_default(),
                     sub.phase
-                        .map(|p| serde_json::to_value(p).ok().and_then(|v| v.as_str().map(String::from)).unwrap_or_default())
+                        .map(|p| {
+                            serde_json::to_value(p)
+                                .ok()
+                                .and_then(|v| v.as_str().map(String::from))
+                                .unwrap_or_default()
+                        })
                         .unwrap_or_default(),
                     sub.created_at.to_rfc3339(),
                 ];
@@ -131,7 +172,12 @@ fn csv_field(s: &str) -> String {
 pub fn to_csv(table: &Table) -> String {
     let mut out = String::new();
     for row in std::iter::once(&table.headers).chain(table.rows.iter()) {
-        out.push_str(&row.iter().map(|f| csv_field(f)).collect::<Vec<_>>().join(","));
+        out.push_str(
+            &row.iter()
+                .map(|f| csv_field(f))
+                .collect::<Vec<_>>()
+                .join(","),
+        );
         out.push_str("\r\n");
     }
     out
@@ -180,7 +226,10 @@ fn write_xlsx(table: &Table, path: &Path) -> Result<(), rust_xlsxwriter::XlsxErr
 
 /// Writes one file per table into `dir` (created if missing); returns the paths.
 pub fn write(tables: &[Table], format: Format, dir: &Path) -> Result<Vec<PathBuf>, ExportError> {
-    std::fs::create_dir_all(dir).map_err(|source| ExportError::Io { path: dir.into(), source })?;
+    std::fs::create_dir_all(dir).map_err(|source| ExportError::Io {
+        path: dir.into(),
+        source,
+    })?;
     let mut written = Vec::new();
     for table in tables {
         let stem = format!("{}_v{}", table.instrument_id, table.version);
@@ -189,11 +238,21 @@ pub fn write(tables: &[Table], format: Format, dir: &Path) -> Result<Vec<PathBuf
             Format::Xlsx => dir.join(format!("{stem}.xlsx")),
             Format::Json => dir.join(format!("{stem}.json")),
         };
-        let io = |source| ExportError::Io { path: path.clone(), source };
+        let io = |source| ExportError::Io {
+            path: path.clone(),
+            source,
+        };
         match format {
             Format::Csv => std::fs::write(&path, to_csv(table)).map_err(io)?,
-            Format::Json => std::fs::write(&path, serde_json::to_string_pretty(&to_json(table)).unwrap_or_default()).map_err(io)?,
-            Format::Xlsx => write_xlsx(table, &path).map_err(|source| ExportError::Xlsx { path: path.clone(), source })?,
+            Format::Json => std::fs::write(
+                &path,
+                serde_json::to_string_pretty(&to_json(table)).unwrap_or_default(),
+            )
+            .map_err(io)?,
+            Format::Xlsx => write_xlsx(table, &path).map_err(|source| ExportError::Xlsx {
+                path: path.clone(),
+                source,
+            })?,
         }
         written.push(path);
     }

@@ -7,23 +7,43 @@ use common::*;
 #[test]
 fn serves_https_with_the_given_certificate() {
     let dir = tempfile::tempdir().unwrap();
-    let cert = rcgen::generate_simple_self_signed(vec!["localhost".to_string(), "127.0.0.1".to_string()]).unwrap();
+    let cert =
+        rcgen::generate_simple_self_signed(vec!["localhost".to_string(), "127.0.0.1".to_string()])
+            .unwrap();
     let cert_path = dir.path().join("cert.pem");
     let key_path = dir.path().join("key.pem");
     std::fs::write(&cert_path, cert.cert.pem()).unwrap();
     std::fs::write(&key_path, cert.key_pair.serialize_pem()).unwrap();
     let server = Server::start_with(
         &dir.path().join("campo.db"),
-        &["--tls-cert", cert_path.to_str().unwrap(), "--tls-key", key_path.to_str().unwrap()],
+        &[
+            "--tls-cert",
+            cert_path.to_str().unwrap(),
+            "--tls-key",
+            key_path.to_str().unwrap(),
+        ],
     );
-    assert!(server.base.starts_with("https://127.0.0.1:"), "{}", server.base);
+    assert!(
+        server.base.starts_with("https://127.0.0.1:"),
+        "{}",
+        server.base
+    );
     let client = reqwest::blocking::Client::builder()
         .add_root_certificate(reqwest::Certificate::from_pem(cert.cert.pem().as_bytes()).unwrap())
         .build()
         .unwrap();
-    let health: serde_json::Value = client.get(server.url("/api/v1/health")).send().unwrap().json().unwrap();
+    let health: serde_json::Value = client
+        .get(server.url("/api/v1/health"))
+        .send()
+        .unwrap()
+        .json()
+        .unwrap();
     assert_eq!(health["status"], "ok");
     // Plain HTTP to the TLS port gets no answer.
     let plain = server.url("/api/v1/health").replace("https://", "http://");
-    assert!(http().get(plain).send().map(|r| !r.status().is_success()).unwrap_or(true));
+    assert!(http()
+        .get(plain)
+        .send()
+        .map(|r| !r.status().is_success())
+        .unwrap_or(true));
 }

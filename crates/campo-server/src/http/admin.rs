@@ -46,7 +46,10 @@ impl Default for AdminState {
 fn challenge() -> Response {
     (
         StatusCode::UNAUTHORIZED,
-        [(header::WWW_AUTHENTICATE, "Basic realm=\"Campo admin\", charset=\"UTF-8\"")],
+        [(
+            header::WWW_AUTHENTICATE,
+            "Basic realm=\"Campo admin\", charset=\"UTF-8\"",
+        )],
         "admin password required",
     )
         .into_response()
@@ -76,7 +79,11 @@ async fn check(state: &State, headers: &HeaderMap) -> Result<(), Response> {
     };
     let digest = sha256_hex(password.as_bytes());
     {
-        let cached = state.admin.verified.lock().unwrap_or_else(|p| p.into_inner());
+        let cached = state
+            .admin
+            .verified
+            .lock()
+            .unwrap_or_else(|p| p.into_inner());
         if let Some((hash, ok)) = cached.as_ref() {
             if *hash == stored && same(ok.as_bytes(), digest.as_bytes()) {
                 return Ok(());
@@ -90,7 +97,11 @@ async fn check(state: &State, headers: &HeaderMap) -> Result<(), Response> {
     if !good {
         return Err(challenge());
     }
-    *state.admin.verified.lock().unwrap_or_else(|p| p.into_inner()) = Some((stored, digest));
+    *state
+        .admin
+        .verified
+        .lock()
+        .unwrap_or_else(|p| p.into_inner()) = Some((stored, digest));
     Ok(())
 }
 
@@ -112,7 +123,10 @@ pub async fn page_handler(state: State, headers: HeaderMap, query: Option<String
     let data = state
         .blocking(move |store| {
             let input = store.report_input()?;
-            Ok((compute(&input, &catalog, &Targets::default()), store.devices()?))
+            Ok((
+                compute(&input, &catalog, &Targets::default()),
+                store.devices()?,
+            ))
         })
         .await;
     let (report, devices) = match data {
@@ -132,7 +146,11 @@ pub async fn page_handler(state: State, headers: HeaderMap, query: Option<String
     ));
     for d in &devices {
         let state_cell = match d.revoked_at {
-            Some(t) => format!("{} {}", if en { "revoked" } else { "revocato" }, t.format("%Y-%m-%d %H:%M")),
+            Some(t) => format!(
+                "{} {}",
+                if en { "revoked" } else { "revocato" },
+                t.format("%Y-%m-%d %H:%M")
+            ),
             None => (if en { "active" } else { "attivo" }).to_string(),
         };
         let button = if d.revoked_at.is_none() {
@@ -161,7 +179,11 @@ pub async fn page_handler(state: State, headers: HeaderMap, query: Option<String
     Html(html_page("Campo admin", lang, &body)).into_response()
 }
 
-pub async fn page(AxState(state): AxState<State>, headers: HeaderMap, RawQuery(query): RawQuery) -> Response {
+pub async fn page(
+    AxState(state): AxState<State>,
+    headers: HeaderMap,
+    RawQuery(query): RawQuery,
+) -> Response {
     page_handler(state, headers, query).await
 }
 
@@ -178,16 +200,30 @@ pub async fn revoke(
         Ok(b) => String::from_utf8_lossy(&b).to_string(),
         Err(_) => return ApiErr::too_large("form too large").into_response(),
     };
-    let token = form.split('&').find_map(|p| p.strip_prefix("csrf=")).unwrap_or("");
+    let token = form
+        .split('&')
+        .find_map(|p| p.strip_prefix("csrf="))
+        .unwrap_or("");
     if !same(token.as_bytes(), state.admin.csrf.as_bytes()) {
-        return ApiErr::new(StatusCode::FORBIDDEN, "csrf", "reload the admin page and try again").into_response();
+        return ApiErr::new(
+            StatusCode::FORBIDDEN,
+            "csrf",
+            "reload the admin page and try again",
+        )
+        .into_response();
     }
     let Ok(id) = Uuid::parse_str(&id) else {
-        return ApiErr::new(StatusCode::NOT_FOUND, "unknown_device", "no such device").into_response();
+        return ApiErr::new(StatusCode::NOT_FOUND, "unknown_device", "no such device")
+            .into_response();
     };
-    match state.blocking(move |store| Ok(store.revoke(id, Utc::now())?)).await {
+    match state
+        .blocking(move |store| Ok(store.revoke(id, Utc::now())?))
+        .await
+    {
         Ok(true) => Redirect::to("/admin").into_response(),
-        Ok(false) => ApiErr::new(StatusCode::NOT_FOUND, "unknown_device", "no such device").into_response(),
+        Ok(false) => {
+            ApiErr::new(StatusCode::NOT_FOUND, "unknown_device", "no such device").into_response()
+        }
         Err(e) => e.into_response(),
     }
 }

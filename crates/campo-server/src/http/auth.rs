@@ -20,12 +20,17 @@ impl FromRequestParts<State> for DeviceAuth {
             .headers
             .get(axum::http::header::AUTHORIZATION)
             .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.strip_prefix("Bearer ").or_else(|| v.strip_prefix("bearer ")))
+            .and_then(|v| {
+                v.strip_prefix("Bearer ")
+                    .or_else(|| v.strip_prefix("bearer "))
+            })
             .map(str::trim)
             .filter(|t| !t.is_empty() && t.len() <= 128)
             .ok_or_else(ApiErr::unauthorized)?;
         let hash = sha256_hex(token.as_bytes());
-        let device = state.blocking(move |store| Ok(store.authenticate(&hash)?)).await?;
+        let device = state
+            .blocking(move |store| Ok(store.authenticate(&hash)?))
+            .await?;
         device.map(DeviceAuth).ok_or_else(ApiErr::unauthorized)
     }
 }

@@ -11,9 +11,9 @@ use std::io::Read;
 
 /// Reads the whole body, decompressing gzip; at most `cap` bytes either way.
 pub async fn read_capped(headers: &HeaderMap, body: Body, cap: usize) -> Result<Vec<u8>, ApiErr> {
-    let raw = axum::body::to_bytes(body, cap)
-        .await
-        .map_err(|_| ApiErr::too_large(format!("the request body is over the {} byte limit", cap)))?;
+    let raw = axum::body::to_bytes(body, cap).await.map_err(|_| {
+        ApiErr::too_large(format!("the request body is over the {} byte limit", cap))
+    })?;
     let encoding = headers
         .get(axum::http::header::CONTENT_ENCODING)
         .map(|v| v.to_str().unwrap_or("?").trim().to_ascii_lowercase());
@@ -34,7 +34,13 @@ pub fn gunzip_capped(raw: &[u8], cap: usize) -> Result<Vec<u8>, ApiErr> {
     GzDecoder::new(raw)
         .take(cap as u64 + 1)
         .read_to_end(&mut out)
-        .map_err(|e| ApiErr::new(StatusCode::BAD_REQUEST, "bad_gzip", format!("the gzip body does not decode: {e}")))?;
+        .map_err(|e| {
+            ApiErr::new(
+                StatusCode::BAD_REQUEST,
+                "bad_gzip",
+                format!("the gzip body does not decode: {e}"),
+            )
+        })?;
     if out.len() > cap {
         return Err(ApiErr::too_large(format!(
             "the decompressed request body is over the {cap} byte limit"
@@ -47,9 +53,17 @@ pub fn gunzip_capped(raw: &[u8], cap: usize) -> Result<Vec<u8>, ApiErr> {
 pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiErr> {
     serde_json::from_slice(bytes).map_err(|e| {
         if e.is_data() {
-            ApiErr::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_request", format!("the request does not match the API: {e}"))
+            ApiErr::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "invalid_request",
+                format!("the request does not match the API: {e}"),
+            )
         } else {
-            ApiErr::new(StatusCode::BAD_REQUEST, "malformed_json", format!("the request body is not valid JSON: {e}"))
+            ApiErr::new(
+                StatusCode::BAD_REQUEST,
+                "malformed_json",
+                format!("the request body is not valid JSON: {e}"),
+            )
         }
     })
 }
@@ -87,7 +101,13 @@ mod tests {
             #[allow(dead_code)]
             a: u32,
         }
-        assert_eq!(parse_json::<T>(b"{\"a\":").unwrap_err().status, StatusCode::BAD_REQUEST);
-        assert_eq!(parse_json::<T>(b"{\"a\":\"x\"}").unwrap_err().status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert_eq!(
+            parse_json::<T>(b"{\"a\":").unwrap_err().status,
+            StatusCode::BAD_REQUEST
+        );
+        assert_eq!(
+            parse_json::<T>(b"{\"a\":\"x\"}").unwrap_err().status,
+            StatusCode::UNPROCESSABLE_ENTITY
+        );
     }
 }

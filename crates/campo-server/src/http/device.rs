@@ -60,7 +60,9 @@ pub async fn enroll(
     let token = new_token();
     let token_hash = sha256_hex(token.as_bytes());
     let device = state
-        .blocking(move |store| Ok(store.enroll(&code_hash, &device_name, &token_hash, Utc::now())?))
+        .blocking(move |store| {
+            Ok(store.enroll(&code_hash, &device_name, &token_hash, Utc::now())?)
+        })
         .await?;
     match device {
         Some(device_id) => Ok(Json(EnrollResponse { device_id, token })),

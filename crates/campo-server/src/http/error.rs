@@ -36,7 +36,11 @@ impl ApiErr {
     pub fn internal(what: impl std::fmt::Display) -> ApiErr {
         // The detail goes to the server's log, not to the client.
         eprintln!("internal error: {what}");
-        ApiErr::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", "the server failed; nothing was changed")
+        ApiErr::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "internal",
+            "the server failed; nothing was changed",
+        )
     }
 }
 

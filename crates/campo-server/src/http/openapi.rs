@@ -156,21 +156,74 @@ mod tests {
     fn documented_envelopes_match_the_wire_types() {
         let doc = serde_json::to_value(ApiDoc::openapi()).unwrap();
         let id = uuid::Uuid::nil();
-        let result = PushResult { id, revision: 1, status: PushStatus::Rejected, reason: Some("x".into()) };
-        assert_eq!(schema_props(&doc, "PushResult"), keys(serde_json::to_value(&result).unwrap()));
-        let pull = PullResponse { cursor: 1, instruments: vec![], roster: vec![], meetings: vec![] };
-        assert_eq!(schema_props(&doc, "PullResponse"), keys(serde_json::to_value(&pull).unwrap()));
-        let enroll = EnrollResponse { device_id: id, token: "t".into() };
-        assert_eq!(schema_props(&doc, "EnrollResponse"), keys(serde_json::to_value(&enroll).unwrap()));
-        let req = EnrollRequest { code: "c".into(), device_name: "d".into() };
-        assert_eq!(schema_props(&doc, "EnrollRequest"), keys(serde_json::to_value(&req).unwrap()));
-        let rec = Record { id, revision: 1, body: RecordBody::RosterCode(RosterCode { code: "A".into() }) };
-        assert_eq!(schema_props(&doc, "Record"), keys(serde_json::to_value(&rec).unwrap()));
-        let push = PushRequest { batch_id: id, records: vec![] };
-        assert_eq!(schema_props(&doc, "PushRequest"), keys(serde_json::to_value(&push).unwrap()));
-        let err = ApiError { code: "c".into(), message: "m".into() };
-        assert_eq!(schema_props(&doc, "ApiError"), keys(serde_json::to_value(&err).unwrap()));
-        for path in ["/api/v1/health", "/api/v1/devices/enroll", "/api/v1/sync/push", "/api/v1/sync/pull", "/api/v1/openapi.json"] {
+        let result = PushResult {
+            id,
+            revision: 1,
+            status: PushStatus::Rejected,
+            reason: Some("x".into()),
+        };
+        assert_eq!(
+            schema_props(&doc, "PushResult"),
+            keys(serde_json::to_value(&result).unwrap())
+        );
+        let pull = PullResponse {
+            cursor: 1,
+            instruments: vec![],
+            roster: vec![],
+            meetings: vec![],
+        };
+        assert_eq!(
+            schema_props(&doc, "PullResponse"),
+            keys(serde_json::to_value(&pull).unwrap())
+        );
+        let enroll = EnrollResponse {
+            device_id: id,
+            token: "t".into(),
+        };
+        assert_eq!(
+            schema_props(&doc, "EnrollResponse"),
+            keys(serde_json::to_value(&enroll).unwrap())
+        );
+        let req = EnrollRequest {
+            code: "c".into(),
+            device_name: "d".into(),
+        };
+        assert_eq!(
+            schema_props(&doc, "EnrollRequest"),
+            keys(serde_json::to_value(&req).unwrap())
+        );
+        let rec = Record {
+            id,
+            revision: 1,
+            body: RecordBody::RosterCode(RosterCode { code: "A".into() }),
+        };
+        assert_eq!(
+            schema_props(&doc, "Record"),
+            keys(serde_json::to_value(&rec).unwrap())
+        );
+        let push = PushRequest {
+            batch_id: id,
+            records: vec![],
+        };
+        assert_eq!(
+            schema_props(&doc, "PushRequest"),
+            keys(serde_json::to_value(&push).unwrap())
+        );
+        let err = ApiError {
+            code: "c".into(),
+            message: "m".into(),
+        };
+        assert_eq!(
+            schema_props(&doc, "ApiError"),
+            keys(serde_json::to_value(&err).unwrap())
+        );
+        for path in [
+            "/api/v1/health",
+            "/api/v1/devices/enroll",
+            "/api/v1/sync/push",
+            "/api/v1/sync/pull",
+            "/api/v1/openapi.json",
+        ] {
             assert!(doc["paths"][path].is_object(), "{path} missing");
         }
     }

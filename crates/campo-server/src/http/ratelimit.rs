@@ -31,10 +31,13 @@ impl RateLimiter {
         if buckets.len() > 10_000 {
             // Forget full buckets so a scan from many addresses cannot grow memory forever.
             let (cap, rate) = (self.capacity, self.per_second);
-            buckets.retain(|_, (tokens, at)| *tokens + now.duration_since(*at).as_secs_f64() * rate < cap);
+            buckets.retain(|_, (tokens, at)| {
+                *tokens + now.duration_since(*at).as_secs_f64() * rate < cap
+            });
         }
         let (tokens, at) = buckets.entry(ip).or_insert((self.capacity, now));
-        *tokens = (*tokens + now.duration_since(*at).as_secs_f64() * self.per_second).min(self.capacity);
+        *tokens =
+            (*tokens + now.duration_since(*at).as_secs_f64() * self.per_second).min(self.capacity);
         *at = now;
         if *tokens >= 1.0 {
             *tokens -= 1.0;
@@ -61,7 +64,10 @@ mod tests {
         }
         assert!(!limiter.allow_at(ip, t0));
         assert!(limiter.allow_at(other, t0), "buckets are per address");
-        assert!(limiter.allow_at(ip, t0 + Duration::from_secs(6)), "one token back after 6 s");
+        assert!(
+            limiter.allow_at(ip, t0 + Duration::from_secs(6)),
+            "one token back after 6 s"
+        );
         assert!(!limiter.allow_at(ip, t0 + Duration::from_secs(6)));
     }
 }

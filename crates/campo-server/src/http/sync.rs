@@ -4,8 +4,8 @@ use super::auth::DeviceAuth;
 use super::body::{parse_json, read_capped};
 use super::error::ApiErr;
 use super::State;
-use crate::store::IncomingRecord;
 use crate::secret::sha256_hex;
+use crate::store::IncomingRecord;
 use axum::body::Body;
 use axum::extract::{RawQuery, State as AxState};
 use axum::http::{HeaderMap, StatusCode};
@@ -32,7 +32,10 @@ pub fn prepare(record: &Record, catalog: &Catalog) -> Result<IncomingRecord, ser
         }
         RecordBody::Submission(s) => {
             let reason = if s.id != record.id {
-                Some(format!("the submission's id {} differs from the record's {}", s.id, record.id))
+                Some(format!(
+                    "the submission's id {} differs from the record's {}",
+                    s.id, record.id
+                ))
             } else {
                 validate_submission(catalog, s).err().map(|e| e.to_string())
             };
@@ -46,7 +49,8 @@ pub fn prepare(record: &Record, catalog: &Catalog) -> Result<IncomingRecord, ser
         }
         RecordBody::Outreach(o) => {
             let valid = o.period.len() == 7
-                && chrono::NaiveDate::parse_from_str(&format!("{}-01", o.period), "%Y-%m-%d").is_ok();
+                && chrono::NaiveDate::parse_from_str(&format!("{}-01", o.period), "%Y-%m-%d")
+                    .is_ok();
             let reason = (!valid).then(|| format!("outreach period {:?} is not YYYY-MM", o.period));
             ("outreach", serde_json::to_string(o)?, reason)
         }
@@ -121,7 +125,9 @@ pub async fn pull(
     RawQuery(query): RawQuery,
 ) -> Result<Json<PullResponse>, ApiErr> {
     let since = parse_since(query.as_deref())?;
-    let data = state.blocking(move |store| Ok(store.pull(device, since)?)).await?;
+    let data = state
+        .blocking(move |store| Ok(store.pull(device, since)?))
+        .await?;
     Ok(Json(PullResponse {
         cursor: data.cursor,
         instruments: data.instruments,
@@ -136,7 +142,11 @@ fn parse_since(query: Option<&str>) -> Result<u64, ApiErr> {
         let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
         if key == "since" {
             since = value.parse().map_err(|_| {
-                ApiErr::new(StatusCode::BAD_REQUEST, "bad_cursor", format!("since={value:?} is not a cursor"))
+                ApiErr::new(
+                    StatusCode::BAD_REQUEST,
+                    "bad_cursor",
+                    format!("since={value:?} is not a cursor"),
+                )
             })?;
         }
     }

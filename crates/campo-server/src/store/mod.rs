@@ -74,7 +74,12 @@ pub struct Counts {
 
 pub trait Store: Send + Sync {
     /// Stores the hash of a fresh one-time code for a device to be called `name`.
-    fn add_enroll_code(&self, code_hash: &str, name: &str, expires_at: DateTime<Utc>) -> Result<(), StoreError>;
+    fn add_enroll_code(
+        &self,
+        code_hash: &str,
+        name: &str,
+        expires_at: DateTime<Utc>,
+    ) -> Result<(), StoreError>;
 
     /// Uses up the code and creates the device with the token's hash, in one transaction.
     /// `None`: the code is unknown, already used or expired (nothing changes).
@@ -103,7 +108,12 @@ pub trait Store: Send + Sync {
 
     /// Stores a batch in one transaction and answers per record. A `batch_id` seen before
     /// from the same device gets its first answer back unchanged, whatever is sent now.
-    fn push(&self, device: Uuid, batch_id: Uuid, records: Vec<IncomingRecord>) -> Result<PushResponse, StoreError>;
+    fn push(
+        &self,
+        device: Uuid,
+        batch_id: Uuid,
+        records: Vec<IncomingRecord>,
+    ) -> Result<PushResponse, StoreError>;
 
     /// What changed after `since`, read in one snapshot so the new cursor skips nothing.
     fn pull(&self, device: Uuid, since: u64) -> Result<PullData, StoreError>;

@@ -60,11 +60,18 @@ impl SqliteStore {
     }
 
     fn next_seq(tx: &Transaction<'_>) -> Result<u64, StoreError> {
-        let v: i64 = tx.query_row("UPDATE seq SET value = value + 1 WHERE id = 1 RETURNING value", [], |r| r.get(0))?;
+        let v: i64 = tx.query_row(
+            "UPDATE seq SET value = value + 1 WHERE id = 1 RETURNING value",
+            [],
+            |r| r.get(0),
+        )?;
         Ok(v as u64)
     }
 
-    fn current_bodies<T: serde::de::DeserializeOwned>(conn: &Connection, kind: &str) -> Result<Vec<T>, StoreError> {
+    fn current_bodies<T: serde::de::DeserializeOwned>(
+        conn: &Connection,
+        kind: &str,
+    ) -> Result<Vec<T>, StoreError> {
         let mut stmt = conn.prepare_cached(&format!(
             "SELECT body FROM records r WHERE kind = ?1 AND {CURRENT} ORDER BY seq"
         ))?;
@@ -97,7 +104,12 @@ fn result(rec: &IncomingRecord, status: PushStatus, reason: Option<String>) -> P
 }
 
 impl Store for SqliteStore {
-    fn add_enroll_code(&self, code_hash: &str, name: &str, expires_at: DateTime<Utc>) -> Result<(), StoreError> {
+    fn add_enroll_code(
+        &self,
+        code_hash: &str,
+        name: &str,
+        expires_at: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
         lock(&self.writer).execute(
             "INSERT INTO enroll_codes (code_hash, name, expires_at) VALUES (?1, ?2, ?3)",
             params![code_hash, name, expires_at.timestamp()],
@@ -180,7 +192,11 @@ impl Store for SqliteStore {
     fn revoke(&self, device: Uuid, now: DateTime<Utc>) -> Result<bool, StoreError> {
         let conn = lock(&self.writer);
         let exists: bool = conn
-            .query_row("SELECT 1 FROM devices WHERE id = ?1", [device.to_string()], |_| Ok(true))
+            .query_row(
+                "SELECT 1 FROM devices WHERE id = ?1",
+                [device.to_string()],
+                |_| Ok(true),
+            )
             .optional()?
             .unwrap_or(false);
         conn.execute(
@@ -209,7 +225,12 @@ impl Store for SqliteStore {
             let seq = Self::next_seq(&tx)?;
             tx.execute(
                 "INSERT INTO instruments (id, version, body, seq) VALUES (?1, ?2, ?3, ?4)",
-                params![instrument.id, instrument.version, serde_json::to_string(instrument)?, seq as i64],
+                params![
+                    instrument.id,
+                    instrument.version,
+                    serde_json::to_string(instrument)?,
+                    seq as i64
+                ],
             )?;
             added += 1;
         }
@@ -228,7 +249,12 @@ impl Store for SqliteStore {
         Ok(out)
     }
 
-    fn push(&self, device: Uuid, batch_id: Uuid, records: Vec<IncomingRecord>) -> Result<PushResponse, StoreError> {
+    fn push(
+        &self,
+        device: Uuid,
+        batch_id: Uuid,
+        records: Vec<IncomingRecord>,
+    ) -> Result<PushResponse, StoreError> {
         let device_s = device.to_string();
         let batch_s = batch_id.to_string();
         let mut conn = lock(&self.writer);
@@ -247,10 +273,10 @@ impl Store for SqliteStore {
         let mut seq: i64 = tx.query_row("SELECT value FROM seq WHERE id = 1", [], |r| r.get(0))?;
         let mut results = Vec::with_capacity(records.len());
         {
-            let mut find = tx.prepare_cached(
-                "SELECT device_id, kind FROM records WHERE id = ?1 LIMIT 1",
-            )?;
-            let mut find_rev = tx.prepare_cached("SELECT hash FROM records WHERE id = ?1 AND revision = ?2")?;
+            let mut find =
+                tx.prepare_cached("SELECT device_id, kind FROM records WHERE id = ?1 LIMIT 1")?;
+            let mut find_rev =
+                tx.prepare_cached("SELECT hash FROM records WHERE id = ?1 AND revision = ?2")?;
             let mut insert = tx.prepare_cached(
                 "INSERT INTO records (seq, id, revision, device_id, kind, body, hash, received_at) \
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
@@ -281,7 +307,9 @@ impl Store for SqliteStore {
                         ));
                         continue;
                     }
-                    let held: Option<String> = find_rev.query_row(params![id_s, rec.revision], |r| r.get(0)).optional()?;
+                    let held: Option<String> = find_rev
+                        .query_row(params![id_s, rec.revision], |r| r.get(0))
+                        .optional()?;
                     if let Some(held) = held {
                         if held == rec.hash {
                             results.push(result(rec, PushStatus::Duplicate, None));
@@ -299,7 +327,16 @@ impl Store for SqliteStore {
                     }
                 }
                 seq += 1;
-                insert.execute(params![seq, id_s, rec.revision, device_s, rec.kind, rec.body, rec.hash, now])?;
+                insert.execute(params![
+                    seq,
+                    id_s,
+                    rec.revision,
+                    device_s,
+                    rec.kind,
+                    rec.body,
+                    rec.hash,
+                    now
+                ])?;
                 results.push(result(rec, PushStatus::Stored, None));
             }
         }
@@ -325,15 +362,18 @@ impl Store for SqliteStore {
             ..PullData::default()
         };
         {
-            let mut stmt = tx.prepare("SELECT body FROM instruments WHERE seq > ?1 ORDER BY seq")?;
+            let mut stmt =
+                tx.prepare("SELECT body FROM instruments WHERE seq > ?1 ORDER BY seq")?;
             for body in stmt.query_map([since], |r| r.get::<_, String>(0))? {
-                data.instruments.push(serde_json::from_str::<Instrument>(&body?)?);
+                data.instruments
+                    .push(serde_json::from_str::<Instrument>(&body?)?);
             }
             let mut stmt = tx.prepare(
                 "SELECT DISTINCT body FROM records WHERE kind = 'roster_code' AND seq > ?1 AND device_id != ?2 ORDER BY body",
             )?;
             for body in stmt.query_map(params![since, device_s], |r| r.get::<_, String>(0))? {
-                data.roster.push(serde_json::from_str::<RosterCode>(&body?)?);
+                data.roster
+                    .push(serde_json::from_str::<RosterCode>(&body?)?);
             }
             let mut stmt = tx.prepare(&format!(
                 "SELECT body FROM records r WHERE kind = 'meeting' AND device_id != ?2 \
@@ -375,7 +415,9 @@ impl Store for SqliteStore {
 
     fn setting(&self, key: &str) -> Result<Option<String>, StoreError> {
         Ok(lock(&self.reader)
-            .query_row("SELECT value FROM settings WHERE key = ?1", [key], |r| r.get(0))
+            .query_row("SELECT value FROM settings WHERE key = ?1", [key], |r| {
+                r.get(0)
+            })
             .optional()?)
     }
 
@@ -390,7 +432,11 @@ impl Store for SqliteStore {
     fn counts(&self) -> Result<Counts, StoreError> {
         let conn = lock(&self.reader);
         let count = |table: &str| -> Result<u64, StoreError> {
-            Ok(conn.query_row(&format!("SELECT COUNT(*) FROM {table}"), [], |r| r.get::<_, i64>(0))? as u64)
+            Ok(
+                conn.query_row(&format!("SELECT COUNT(*) FROM {table}"), [], |r| {
+                    r.get::<_, i64>(0)
+                })? as u64,
+            )
         };
         Ok(Counts {
             record_revisions: count("records")?,

@@ -27,7 +27,13 @@ impl Server {
 
     pub fn start_with(db: &Path, extra: &[&str]) -> Server {
         let mut child = Command::new(BIN)
-            .args(["serve", "--db", db.to_str().unwrap(), "--listen", "127.0.0.1:0"])
+            .args([
+                "serve",
+                "--db",
+                db.to_str().unwrap(),
+                "--listen",
+                "127.0.0.1:0",
+            ])
             .args(extra)
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
@@ -41,7 +47,12 @@ impl Server {
             .strip_prefix("listening on ")
             .unwrap_or_else(|| panic!("unexpected first line {line:?}"))
             .to_string();
-        Server { child, _stdout: stdout, base, db: db.to_path_buf() }
+        Server {
+            child,
+            _stdout: stdout,
+            base,
+            db: db.to_path_buf(),
+        }
     }
 
     pub fn url(&self, path: &str) -> String {
@@ -64,12 +75,23 @@ impl Drop for Server {
 /// Runs a CLI subcommand against the database and returns stdout (panics on failure).
 pub fn cli(args: &[&str]) -> String {
     let out = Command::new(BIN).args(args).output().unwrap();
-    assert!(out.status.success(), "campo-server {args:?} failed: {}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "campo-server {args:?} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     String::from_utf8(out.stdout).unwrap()
 }
 
 pub fn enroll_code(db: &Path, name: &str) -> String {
-    let out = cli(&["enroll", "--db", db.to_str().unwrap(), "--name", name, "--json"]);
+    let out = cli(&[
+        "enroll",
+        "--db",
+        db.to_str().unwrap(),
+        "--name",
+        name,
+        "--json",
+    ]);
     let v: serde_json::Value = serde_json::from_str(out.trim()).unwrap();
     v["code"].as_str().unwrap().to_string()
 }
@@ -111,14 +133,20 @@ pub fn meeting(revision: u32, id: Uuid) -> Meeting {
         topic: "Mobilizzazione".into(),
         facilitator: "Anna".into(),
         status: MeetingStatus::Held,
-        attendance: Attendance { participants: vec!["P001".into()], anonymous: 2 },
+        attendance: Attendance {
+            participants: vec!["P001".into()],
+            anonymous: 2,
+        },
         updated_at: Utc::now(),
     }
 }
 
 /// A valid training-satisfaction submission (13 scale items), answers picked by `seed`.
 pub fn satisfaction(meeting_id: Uuid, seed: usize) -> Submission {
-    let instrument = Catalog::builtin().latest("training_satisfaction").unwrap().clone();
+    let instrument = Catalog::builtin()
+        .latest("training_satisfaction")
+        .unwrap()
+        .clone();
     let mut answers = Answers::new();
     for (i, item) in instrument.items.iter().enumerate() {
         let option = &item.options[(seed + i) % item.options.len()];
@@ -147,12 +175,22 @@ pub fn record(body: RecordBody) -> Record {
 }
 
 pub fn batch(records: Vec<Record>) -> PushRequest {
-    PushRequest { batch_id: Uuid::now_v7(), records }
+    PushRequest {
+        batch_id: Uuid::now_v7(),
+        records,
+    }
 }
 
 /// Row counts read straight from the SQLite file (read-only).
 pub fn counts(db: &Path) -> (i64, i64, i64) {
-    let conn = rusqlite::Connection::open_with_flags(db, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY).unwrap();
-    let count = |t: &str| conn.query_row(&format!("SELECT COUNT(*) FROM {t}"), [], |r| r.get::<_, i64>(0)).unwrap();
+    let conn =
+        rusqlite::Connection::open_with_flags(db, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
+            .unwrap();
+    let count = |t: &str| {
+        conn.query_row(&format!("SELECT COUNT(*) FROM {t}"), [], |r| {
+            r.get::<_, i64>(0)
+        })
+        .unwrap()
+    };
     (count("records"), count("batches"), count("devices"))
 }
