@@ -39,6 +39,14 @@ fn serves_https_with_the_given_certificate() {
         .json()
         .unwrap();
     assert_eq!(health["status"], "ok");
+    // Enrollment (which reads the client address for its rate limit) works over TLS too.
+    let code = enroll_code(&server.db, "Tablet TLS");
+    let resp = client
+        .post(server.url("/api/v1/devices/enroll"))
+        .json(&serde_json::json!({"code": code, "device_name": "tls"}))
+        .send()
+        .unwrap();
+    assert_eq!(resp.status(), 200);
     // Plain HTTP to the TLS port gets no answer.
     let plain = server.url("/api/v1/health").replace("https://", "http://");
     assert!(http()
