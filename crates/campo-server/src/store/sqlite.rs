@@ -446,3 +446,95 @@ impl Store for SqliteStore {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::secret::sha256_hex;
+
+    fn meeting_record(id: Uuid, revision: u32, place: &str) -> IncomingRecord {
+        let body = serde_json::json!({
+            "id": id, "revision": revision, "activity": "peer_group", "date": "2026-04-01",
+            "place": place, "topic": "t", "facilitator": "f", "status": "held",
+            "attendance": {"participants": [], "anonymous": 1}, "updated_at": "2026-04-01T10:00:00Z"
+        })
+        .to_string();
+        IncomingRecord {
+            id,
+            revision,
+            kind: "meeting",
+            hash: sha256_hex(body.as_bytes()),
+            body,
+            rejection: None,
+        }
+    }
+
+    fn device(store: &SqliteStore, name: &str) -> Uuid {
+        let now = Utc::now();
+        store
+            .add_enroll_code(
+                &sha256_hex(name.as_bytes()),
+                name,
+                now + chrono::Duration::minutes(15),
+            )
+            .unwrap();
+        store
+            .enroll(
+                &sha256_hex(name.as_bytes()),
+                name,
+                &sha256_hex(format!("token-{name}").as_bytes()),
+                now,
+            )
+            .unwrap()
+            .unwrap()
+    }
+
+    #[test]
+    fn current_revision_is_the_highest_even_when_it_arrives_first() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = SqliteStore::open(&dir.path().join("t.db")).unwrap();
+        let a = device(&store, "a");
+        let b = device(&store, "b");
+        let id = Uuid::now_v7();
+        store
+            .push(a, Uuid::now_v7(), vec![meeting_record(id, 2, "second")])
+            .unwrap();
+        store
+            .push(a, Uuid::now_v7(), vec![meeting_record(id, 1, "first")])
+            .unwrap();
+        let input = store.report_input().unwrap();
+        assert_eq!(input.meetings.len(), 1);
+        assert_eq!(input.meetings[0].place, "second");
+        let pulled = store.pull(b, 0).unwrap();
+        assert_eq!(pulled.meetings.len(), 1);
+        assert_eq!(pulled.meetings[0].revision, 2);
+        assert_eq!(
+            store.counts().unwrap().record_revisions,
+            2,
+            "every revision is kept"
+        );
+    }
+
+    #[test]
+    fn a_code_makes_one_device_and_revocation_keeps_its_first_date() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = SqliteStore::open(&dir.path().join("t.db")).unwrap();
+        let a = device(&store, "a");
+        let again = store
+            .enroll(&sha256_hex(b"a"), "a", &sha256_hex(b"other"), Utc::now())
+            .unwrap();
+        assert_eq!(again, None);
+        assert_eq!(
+            store.authenticate(&sha256_hex(b"token-a")).unwrap(),
+            Some(a)
+        );
+        assert!(store.revoke(a, Utc::now()).unwrap());
+        let first = store.devices().unwrap()[0].revoked_at;
+        assert!(store
+            .revoke(a, Utc::now() + chrono::Duration::hours(1))
+            .unwrap());
+        assert_eq!(store.devices().unwrap()[0].revoked_at, first);
+        assert_eq!(store.authenticate(&sha256_hex(b"token-a")).unwrap(), None);
+        assert!(!store.revoke(Uuid::now_v7(), Utc::now()).unwrap());
+    }
+}
