@@ -30,7 +30,7 @@ export class Driver {
     for (;;) {
       try {
         const el = await this.cmd("POST", "/element", { using: "css selector", value: css });
-        return el[ELEMENT];
+        return el[ELEMENT] ?? Object.values(el)[0];
       } catch (e) {
         if (Date.now() > end) throw new Error(`no element ${css}: ${e.message}`);
         await sleep(100);
@@ -40,7 +40,7 @@ export class Driver {
 
   async findAll(css) {
     const els = await this.cmd("POST", "/elements", { using: "css selector", value: css });
-    return els.map((e) => e[ELEMENT]);
+    return els.map((e) => e[ELEMENT] ?? Object.values(e)[0]);
   }
 
   async click(css) {

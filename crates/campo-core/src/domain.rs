@@ -8,6 +8,7 @@ use uuid::Uuid;
 
 /// The pilot's three kinds of meeting.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 #[serde(rename_all = "snake_case")]
 pub enum Activity {
     TrainingCourse,
@@ -29,6 +30,7 @@ impl Activity {
 
 /// `{"status": "planned"}`, `{"status": "held"}` or `{"status": "cancelled", "reason": "..."}`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 #[serde(tag = "status", rename_all = "snake_case")]
 pub enum MeetingStatus {
     Planned,
@@ -39,6 +41,7 @@ pub enum MeetingStatus {
 /// Who came: participant codes from the device's roster, plus carers who came without
 /// giving a code.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct Attendance {
     #[serde(default)]
     pub participants: Vec<String>,
@@ -58,6 +61,7 @@ impl Attendance {
 
 /// A meeting. Editable: every edit is a new `revision`; the highest revision is current.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct Meeting {
     pub id: Uuid,
     pub revision: u32,
@@ -86,6 +90,7 @@ impl Meeting {
 /// Before or after a course: the same carer's `pre` and `post` quiz are paired by
 /// respondent code.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 #[serde(rename_all = "lowercase")]
 pub enum Phase {
     Pre,
@@ -95,6 +100,7 @@ pub enum Phase {
 /// One respondent's answers to one instrument version at one meeting.
 /// Immutable once final: a correction is a new submission naming the one it `replaces`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct Submission {
     pub id: Uuid,
     pub instrument_id: String,
@@ -114,6 +120,7 @@ pub struct Submission {
 /// A carer on the device's roster. The name and contact never leave the device:
 /// only the pseudonymous `code` is synced.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct Participant {
     pub code: String,
     pub name: String,
@@ -123,6 +130,7 @@ pub struct Participant {
 
 /// Outreach counters entered by hand for a period (`YYYY-MM`).
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct Outreach {
     pub period: String,
     pub page_likes: u32,

@@ -4,6 +4,7 @@ use serde::{Deserialize, Serialize};
 
 /// A language Campo speaks.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 #[serde(rename_all = "lowercase")]
 pub enum Lang {
     #[default]
@@ -32,6 +33,7 @@ impl Lang {
 
 /// A text in both of Campo's languages (`{"it": "...", "en": "..."}`).
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct Text {
     pub it: String,
     pub en: String,

@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 /// A questionnaire, quiz, scale or checklist, identified by `id` and `version`.
 /// A submission names the exact version it answered.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 #[serde(deny_unknown_fields)]
 pub struct Instrument {
     pub id: String,
@@ -27,6 +28,7 @@ pub struct Instrument {
 
 /// How a submission of an instrument is scored.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 #[serde(rename_all = "snake_case")]
 pub enum Scoring {
     /// Quizzes: % of the items with a `correct` option answered correctly.
@@ -40,6 +42,7 @@ pub enum Scoring {
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 #[serde(rename_all = "snake_case")]
 pub enum ItemType {
     SingleChoice,
@@ -52,6 +55,7 @@ pub enum ItemType {
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 #[serde(deny_unknown_fields)]
 pub struct Item {
     pub id: String,
@@ -83,6 +87,7 @@ pub struct Item {
 
 /// One option of a choice or scale item. `value` is the stable code stored in answers.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 #[serde(deny_unknown_fields)]
 pub struct Choice {
     pub value: String,
@@ -98,6 +103,7 @@ pub struct Choice {
 /// `{"item": "q1", "any_of": ["yes"]}`: the item is asked only if the earlier item `q1`
 /// was answered with one of `any_of` (for multiple choice: if any of them was chosen).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 #[serde(deny_unknown_fields)]
 pub struct Relevant {
     pub item: String,

@@ -27,6 +27,7 @@ use uuid::Uuid;
 /// What the report is computed from: the current revision of each meeting and the final
 /// submissions (drafts never count).
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct ReportInput {
     pub meetings: Vec<Meeting>,
     pub submissions: Vec<Submission>,
@@ -34,6 +35,7 @@ pub struct ReportInput {
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct Report {
     /// Dates of the first and last meeting in the input, whatever their status.
     pub period: Option<Period>,
@@ -51,6 +53,7 @@ pub struct Report {
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct Period {
     pub first: NaiveDate,
     pub last: NaiveDate,
@@ -58,6 +61,7 @@ pub struct Period {
 
 /// A mean with the number of values it is the mean of. `mean` is `None` when `n` is 0.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct Mean {
     pub mean: Option<f64>,
     pub n: u64,
@@ -74,6 +78,7 @@ impl Mean {
 
 /// Meetings of one activity.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct MeetingCounts {
     pub planned: u64,
     pub held: u64,
@@ -86,6 +91,7 @@ pub struct MeetingCounts {
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct Cancellation {
     pub meeting_id: Uuid,
     pub date: NaiveDate,
@@ -93,6 +99,7 @@ pub struct Cancellation {
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct TrainingReport {
     pub meetings: MeetingCounts,
     /// Held courses against `courses_per_month * months`.
@@ -118,6 +125,7 @@ pub struct TrainingReport {
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct QuizReport {
     pub instrument_id: String,
     /// Title of the catalog's latest version of the quiz.
@@ -128,6 +136,7 @@ pub struct QuizReport {
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct PeerReport {
     pub meetings: MeetingCounts,
     /// Held peer meetings against `peer_meetings_per_month * months`.
@@ -139,6 +148,7 @@ pub struct PeerReport {
 /// How many answers fell on each level of a scale, with the number of respondents and the
 /// mean of their scores.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct Distribution {
     /// In the scale's own order (lowest first, as the instrument lists them).
     pub levels: Vec<Level>,
@@ -147,6 +157,7 @@ pub struct Distribution {
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct Level {
     pub value: String,
     pub label: Text,
@@ -155,6 +166,7 @@ pub struct Level {
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct CommitteeReport {
     pub meetings: MeetingCounts,
     /// Goal evaluations (checklist submissions) at held committee meetings.
@@ -165,6 +177,7 @@ pub struct CommitteeReport {
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct GoalsEvaluation {
     pub meeting_id: Uuid,
     pub submission_id: Uuid,
@@ -176,6 +189,7 @@ pub struct GoalsEvaluation {
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct GoalState {
     pub item_id: String,
     pub label: Text,
@@ -184,6 +198,7 @@ pub struct GoalState {
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct Totals {
     pub meetings_held: u64,
     pub meetings_cancelled: u64,
@@ -208,12 +223,14 @@ pub struct Totals {
 
 /// Outreach counters: summed over every period, and per period (`YYYY-MM`, in order).
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct OutreachReport {
     pub total: Counters,
     pub periods: Vec<PeriodCounters>,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct Counters {
     pub page_likes: u64,
     pub site_visits: u64,
@@ -222,6 +239,7 @@ pub struct Counters {
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct PeriodCounters {
     pub period: String,
     pub counters: Counters,
@@ -229,6 +247,7 @@ pub struct PeriodCounters {
 
 /// Submissions the report leaves out, by reason.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct Ignored {
     /// Corrected: a later submission names them in `replaces`.
     pub replaced: u64,

@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 /// What the pilot promised its funders. Every field has the study's default, so a
 /// configuration file only names what differs (`#[serde(default)]`).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 #[serde(default, deny_unknown_fields)]
 pub struct Targets {
     /// Family carers eligible in the valley.
@@ -50,6 +51,7 @@ impl Targets {
 /// A figure against its target. `met` is `None` when the figure has no value yet (no
 /// quiz answered, no satisfaction scale filled): "no data" is not "not met".
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct Check {
     pub target: f64,
     pub met: Option<bool>,

@@ -1,0 +1,86 @@
+//! Meetings, their attendance and status, and the roster.
+
+use super::FACILITATOR;
+use crate::error::AppResult;
+use crate::state::AppState;
+use campo_core::{Activity, Attendance, Instrument, Meeting, Participant, Submission};
+use campo_store::NewMeeting;
+use chrono::NaiveDate;
+use serde::Serialize;
+use tauri::State;
+use uuid::Uuid;
+
+#[tauri::command]
+pub fn list_meetings(state: State<'_, AppState>) -> AppResult<Vec<Meeting>> {
+    state.with(|v| Ok(v.meetings()?))
+}
+
+#[tauri::command]
+pub fn create_meeting(
+    state: State<'_, AppState>,
+    activity: Activity,
+    date: NaiveDate,
+    place: String,
+    topic: String,
+) -> AppResult<Meeting> {
+    state.with(|v| {
+        let facilitator = v.setting(FACILITATOR)?.unwrap_or_default();
+        Ok(v.create_meeting(NewMeeting { activity, date, place, topic, facilitator })?)
+    })
+}
+
+#[derive(Serialize, ts_rs::TS)]
+#[ts(export)]
+pub struct MeetingView {
+    pub meeting: Meeting,
+    pub submissions: Vec<Submission>,
+    /// The instruments that fit the meeting's activity, latest versions, built-in and pulled.
+    pub instruments: Vec<Instrument>,
+    pub roster: Vec<Participant>,
+}
+
+#[tauri::command]
+pub fn meeting_view(state: State<'_, AppState>, id: Uuid) -> AppResult<Option<MeetingView>> {
+    state.with(|v| {
+        let Some(detail) = v.meeting(id)? else { return Ok(None) };
+        let catalog = crate::catalog::of(v)?;
+        let instruments = catalog.for_activity(detail.meeting.activity).into_iter().cloned().collect();
+        Ok(Some(MeetingView {
+            meeting: detail.meeting,
+            submissions: detail.submissions,
+            instruments,
+            roster: v.participants()?,
+        }))
+    })
+}
+
+#[tauri::command]
+pub fn add_participant(state: State<'_, AppState>, code: String, name: String) -> AppResult<()> {
+    let p = Participant { code: code.trim().to_string(), name: name.trim().to_string(), contact: None };
+    if p.code.is_empty() {
+        return Err(crate::error::AppError::new("code_required", "the participant code is empty"));
+    }
+    state.with(|v| Ok(v.add_participant(&p)?))
+}
+
+#[tauri::command]
+pub fn set_attendance(state: State<'_, AppState>, id: Uuid, attendance: Attendance) -> AppResult<Meeting> {
+    state.with(|v| Ok(v.set_attendance(id, attendance)?))
+}
+
+#[tauri::command]
+pub fn mark_held(state: State<'_, AppState>, id: Uuid) -> AppResult<Meeting> {
+    let m = state.with(|v| Ok(v.mark_held(id)?))?;
+    state.sync_wake.notify_one();
+    Ok(m)
+}
+
+#[tauri::command]
+pub fn cancel_meeting(state: State<'_, AppState>, id: Uuid, reason: String) -> AppResult<Meeting> {
+    if reason.trim().is_empty() {
+        return Err(crate::error::AppError::new("reason_required", "a cancelled meeting needs a reason"));
+    }
+    let m = state.with(|v| Ok(v.cancel_meeting(id, reason.trim())?))?;
+    state.sync_wake.notify_one();
+    Ok(m)
+}

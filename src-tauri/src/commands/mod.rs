@@ -1,0 +1,14 @@
+//! The Tauri commands: each a few lines over campo-core, campo-store and campo-sync.
+
+pub mod access;
+pub mod collect;
+pub mod meetings;
+pub mod report;
+pub mod settings;
+pub mod sync;
+
+/// The vault's setting keys the app owns.
+pub const SERVER_URL: &str = "server_url";
+pub const DEVICE_TOKEN: &str = "device_token";
+pub const FACILITATOR: &str = "facilitator";
+pub const LAST_SYNC: &str = "last_sync";

@@ -1,0 +1,51 @@
+//! Every failure reaches the UI as `{code, message}`: a stable code the UI can branch on
+//! and an English reason for the log.
+
+use serde::Serialize;
+
+#[derive(Debug, Serialize, ts_rs::TS)]
+#[ts(export)]
+pub struct AppError {
+    pub code: String,
+    pub message: String,
+}
+
+impl AppError {
+    pub fn new(code: &str, message: impl Into<String>) -> AppError {
+        AppError { code: code.to_string(), message: message.into() }
+    }
+
+    pub fn locked() -> AppError {
+        AppError::new("locked", "the vault is locked")
+    }
+}
+
+impl From<campo_store::StoreError> for AppError {
+    fn from(e: campo_store::StoreError) -> Self {
+        use campo_store::StoreError as E;
+        let code = match &e {
+            E::WrongPassphrase => "wrong_passphrase",
+            E::WrongRecoveryCode => "wrong_recovery_code",
+            E::LockedOut { .. } => "locked_out",
+            E::PassphraseTooShort { .. } => "passphrase_too_short",
+            E::AlreadyExists(_) => "vault_exists",
+            E::NotFound(_) => "no_vault",
+            _ => "store",
+        };
+        AppError::new(code, e.to_string())
+    }
+}
+
+impl From<campo_sync::SyncError> for AppError {
+    fn from(e: campo_sync::SyncError) -> Self {
+        AppError::new("sync", e.to_string())
+    }
+}
+
+impl From<uuid::Error> for AppError {
+    fn from(e: uuid::Error) -> Self {
+        AppError::new("bad_id", e.to_string())
+    }
+}
+
+pub type AppResult<T> = Result<T, AppError>;
