@@ -58,10 +58,10 @@ async function newMeeting(d, activity, place, topic) {
 }
 
 /** Answers the open instrument one tap per question, then submits: items+1 taps. */
-async function answerAll(d, picks, { texts = {} } = {}) {
+async function answerAll(d, picks, { texts = {}, shotName = "respondent-question" } = {}) {
   for (let i = 0; i < picks.length; i++) {
     await d.waitText("#q-counter", (t) => t.startsWith(`Question ${i + 1} of`));
-    if (i === 0) await shot(d, "respondent-question");
+    if (i === 0) await shot(d, shotName);
     if (picks[i] === null) {
       if (texts[i]) await d.type("#q-input", texts[i]);
       await d.click("#next");
@@ -137,7 +137,7 @@ test("a whole training meeting, from first run to the server's report", async ()
     const sat = [Array(13).fill(2), Array(13).fill(1), [...Array(7).fill(2), ...Array(6).fill(1)]];
     await d.click("#start-training_satisfaction");
     for (const [i, picks] of sat.entries()) {
-      await answerAll(d, picks);
+      await answerAll(d, picks, { shotName: "respondent-faces" });
       if (i < sat.length - 1) await d.click("#another");
     }
     await leaveRespondentMode(d);
@@ -193,7 +193,7 @@ test("a peer group cancelled with its reason and a committee's six goals reach t
     const states = [0, 0, 1, 2, 0, 1];
     const picks = states.flatMap((s) => [s, null]);
     await d.click("#start-committee_goals");
-    await answerAll(d, picks, { texts: { 1: "A spokesperson was chosen" } });
+    await answerAll(d, picks, { texts: { 1: "A spokesperson was chosen" }, shotName: "respondent-goals" });
     await leaveRespondentMode(d);
     await d.click("#mark-held");
     await d.waitText("#meeting-status", (t) => t === "Held");
