@@ -12,7 +12,10 @@ pub struct AppError {
 
 impl AppError {
     pub fn new(code: &str, message: impl Into<String>) -> AppError {
-        AppError { code: code.to_string(), message: message.into() }
+        AppError {
+            code: code.to_string(),
+            message: message.into(),
+        }
     }
 
     pub fn locked() -> AppError {

@@ -15,7 +15,11 @@ pub struct Prefs {
 
 impl Default for Prefs {
     fn default() -> Self {
-        Prefs { language: "it".into(), text_size: "normal".into(), idle_lock_minutes: 10 }
+        Prefs {
+            language: "it".into(),
+            text_size: "normal".into(),
+            idle_lock_minutes: 10,
+        }
     }
 }
 
@@ -31,6 +35,9 @@ pub fn load(dir: &Path) -> Prefs {
 pub fn save(dir: &Path, prefs: &Prefs) -> std::io::Result<()> {
     std::fs::create_dir_all(dir)?;
     let tmp = dir.join("prefs.json.tmp");
-    std::fs::write(&tmp, serde_json::to_vec_pretty(prefs).expect("prefs serialize"))?;
+    std::fs::write(
+        &tmp,
+        serde_json::to_vec_pretty(prefs).expect("prefs serialize"),
+    )?;
     std::fs::rename(tmp, dir.join(FILE))
 }

@@ -59,13 +59,19 @@ impl AppState {
     /// The open vault, or the `locked` error the UI answers with the unlock screen.
     pub fn vault(&self) -> AppResult<SharedVault> {
         self.touch();
-        self.vault.lock().expect("vault slot").clone().ok_or_else(AppError::locked)
+        self.vault
+            .lock()
+            .expect("vault slot")
+            .clone()
+            .ok_or_else(AppError::locked)
     }
 
     /// Runs `f` on the open vault.
     pub fn with<T>(&self, f: impl FnOnce(&Vault) -> AppResult<T>) -> AppResult<T> {
         let shared = self.vault()?;
-        let v = shared.lock().map_err(|_| AppError::new("store", "vault poisoned"))?;
+        let v = shared
+            .lock()
+            .map_err(|_| AppError::new("store", "vault poisoned"))?;
         f(&v)
     }
 
@@ -75,7 +81,9 @@ impl AppState {
 
     pub fn idle_limit(&self) -> Duration {
         self.idle_override.unwrap_or_else(|| {
-            Duration::from_secs(u64::from(self.prefs.lock().expect("prefs").idle_lock_minutes.max(1)) * 60)
+            Duration::from_secs(
+                u64::from(self.prefs.lock().expect("prefs").idle_lock_minutes.max(1)) * 60,
+            )
         })
     }
 

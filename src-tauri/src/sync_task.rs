@@ -39,12 +39,19 @@ enum Outcome {
 
 async fn run_once(app: &AppHandle) -> Outcome {
     let state = app.state::<AppState>();
-    let Some(vault) = state.vault.lock().expect("vault slot").clone() else { return Outcome::NothingToDo };
+    let Some(vault) = state.vault.lock().expect("vault slot").clone() else {
+        return Outcome::NothingToDo;
+    };
     let (url, token) = {
         let v = vault.lock().expect("vault");
-        (v.setting(SERVER_URL).ok().flatten(), v.setting(DEVICE_TOKEN).ok().flatten())
+        (
+            v.setting(SERVER_URL).ok().flatten(),
+            v.setting(DEVICE_TOKEN).ok().flatten(),
+        )
     };
-    let (Some(url), Some(token)) = (url, token) else { return Outcome::NothingToDo };
+    let (Some(url), Some(token)) = (url, token) else {
+        return Outcome::NothingToDo;
+    };
     let client = match SyncClient::new(&url, Some(token)) {
         Ok(c) => c,
         Err(e) => return fail(app, e.to_string(), false),
@@ -58,7 +65,15 @@ async fn run_once(app: &AppHandle) -> Outcome {
         s.running = true;
         s.last_error = None;
     }
-    let _ = app.emit("sync://progress", Progress { records_sent: 0, records_total: 0, bytes_sent: 0, bytes_total: 0 });
+    let _ = app.emit(
+        "sync://progress",
+        Progress {
+            records_sent: 0,
+            records_total: 0,
+            bytes_sent: 0,
+            bytes_total: 0,
+        },
+    );
     let emitter = app.clone();
     let on_progress = move |p: Progress| {
         if let Some(st) = emitter.try_state::<AppState>() {

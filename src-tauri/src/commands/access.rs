@@ -28,10 +28,17 @@ pub fn app_status(state: State<'_, AppState>) -> AppStatus {
 
 /// Creates the vault and returns the recovery code, which is shown once and never stored.
 #[tauri::command]
-pub fn setup(state: State<'_, AppState>, facilitator: String, passphrase: String) -> AppResult<String> {
+pub fn setup(
+    state: State<'_, AppState>,
+    facilitator: String,
+    passphrase: String,
+) -> AppResult<String> {
     let facilitator = facilitator.trim();
     if facilitator.is_empty() {
-        return Err(AppError::new("name_required", "the facilitator's name is empty"));
+        return Err(AppError::new(
+            "name_required",
+            "the facilitator's name is empty",
+        ));
     }
     let (vault, code) = Vault::create(&state.data_dir, facilitator, &passphrase)?;
     vault.set_setting(FACILITATOR, facilitator)?;

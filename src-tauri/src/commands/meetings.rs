@@ -25,7 +25,13 @@ pub fn create_meeting(
 ) -> AppResult<Meeting> {
     state.with(|v| {
         let facilitator = v.setting(FACILITATOR)?.unwrap_or_default();
-        Ok(v.create_meeting(NewMeeting { activity, date, place, topic, facilitator })?)
+        Ok(v.create_meeting(NewMeeting {
+            activity,
+            date,
+            place,
+            topic,
+            facilitator,
+        })?)
     })
 }
 
@@ -42,9 +48,15 @@ pub struct MeetingView {
 #[tauri::command]
 pub fn meeting_view(state: State<'_, AppState>, id: Uuid) -> AppResult<Option<MeetingView>> {
     state.with(|v| {
-        let Some(detail) = v.meeting(id)? else { return Ok(None) };
+        let Some(detail) = v.meeting(id)? else {
+            return Ok(None);
+        };
         let catalog = crate::catalog::of(v)?;
-        let instruments = catalog.for_activity(detail.meeting.activity).into_iter().cloned().collect();
+        let instruments = catalog
+            .for_activity(detail.meeting.activity)
+            .into_iter()
+            .cloned()
+            .collect();
         Ok(Some(MeetingView {
             meeting: detail.meeting,
             submissions: detail.submissions,
@@ -56,15 +68,26 @@ pub fn meeting_view(state: State<'_, AppState>, id: Uuid) -> AppResult<Option<Me
 
 #[tauri::command]
 pub fn add_participant(state: State<'_, AppState>, code: String, name: String) -> AppResult<()> {
-    let p = Participant { code: code.trim().to_string(), name: name.trim().to_string(), contact: None };
+    let p = Participant {
+        code: code.trim().to_string(),
+        name: name.trim().to_string(),
+        contact: None,
+    };
     if p.code.is_empty() {
-        return Err(crate::error::AppError::new("code_required", "the participant code is empty"));
+        return Err(crate::error::AppError::new(
+            "code_required",
+            "the participant code is empty",
+        ));
     }
     state.with(|v| Ok(v.add_participant(&p)?))
 }
 
 #[tauri::command]
-pub fn set_attendance(state: State<'_, AppState>, id: Uuid, attendance: Attendance) -> AppResult<Meeting> {
+pub fn set_attendance(
+    state: State<'_, AppState>,
+    id: Uuid,
+    attendance: Attendance,
+) -> AppResult<Meeting> {
     state.with(|v| Ok(v.set_attendance(id, attendance)?))
 }
 
@@ -78,7 +101,10 @@ pub fn mark_held(state: State<'_, AppState>, id: Uuid) -> AppResult<Meeting> {
 #[tauri::command]
 pub fn cancel_meeting(state: State<'_, AppState>, id: Uuid, reason: String) -> AppResult<Meeting> {
     if reason.trim().is_empty() {
-        return Err(crate::error::AppError::new("reason_required", "a cancelled meeting needs a reason"));
+        return Err(crate::error::AppError::new(
+            "reason_required",
+            "a cancelled meeting needs a reason",
+        ));
     }
     let m = state.with(|v| Ok(v.cancel_meeting(id, reason.trim())?))?;
     state.sync_wake.notify_one();

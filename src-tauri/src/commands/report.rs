@@ -28,7 +28,11 @@ pub struct ReportView {
 #[tauri::command]
 pub fn report(state: State<'_, AppState>, lang: Lang) -> AppResult<ReportView> {
     state.with(|v| {
-        let report = compute(&v.report_input()?, &crate::catalog::of(v)?, &Targets::default());
+        let report = compute(
+            &v.report_input()?,
+            &crate::catalog::of(v)?,
+            &Targets::default(),
+        );
         let rows = figures(&report, lang)
             .into_iter()
             .map(|f| FigureRow {

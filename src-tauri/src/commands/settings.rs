@@ -11,7 +11,10 @@ pub fn save_prefs(state: State<'_, AppState>, prefs: Prefs) -> AppResult<Prefs> 
         || !["normal", "large", "xlarge"].contains(&prefs.text_size.as_str())
         || !(1..=240).contains(&prefs.idle_lock_minutes)
     {
-        return Err(AppError::new("bad_prefs", "unknown language or text size, or idle minutes outside 1..240"));
+        return Err(AppError::new(
+            "bad_prefs",
+            "unknown language or text size, or idle minutes outside 1..240",
+        ));
     }
     crate::prefs::save(&state.data_dir, &prefs).map_err(|e| AppError::new("io", e.to_string()))?;
     *state.prefs.lock().expect("prefs") = prefs.clone();
