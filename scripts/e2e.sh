@@ -4,7 +4,7 @@
 #
 # Needs: Node 20+ and npm; apt packages libwebkit2gtk-4.1-dev build-essential libssl-dev
 # libayatana-appindicator3-dev librsvg2-dev xvfb webkit2gtk-driver; tauri-driver
-# (`cargo install tauri-driver --version ^2 --locked`). Installs what is missing.
+# (`cargo install tauri-driver --version ^2 --locked`). scripts/setup.sh installs what is missing.
 # Screenshots go to $CAMPO_SCREENSHOTS (default target/e2e-screenshots).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -12,18 +12,10 @@ ROOT=$PWD
 export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$ROOT/target}
 export CAMPO_SCREENSHOTS=${CAMPO_SCREENSHOTS:-$CARGO_TARGET_DIR/e2e-screenshots}
 
-missing=()
-for pkg in libwebkit2gtk-4.1-dev build-essential libssl-dev libayatana-appindicator3-dev librsvg2-dev xvfb webkit2gtk-driver; do
-  dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg")
-done
-if ((${#missing[@]})); then
-  echo "installing ${missing[*]}"
-  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}"
-fi
+scripts/setup.sh all
 export PATH="$HOME/.cargo/bin:$PATH"
-command -v tauri-driver >/dev/null || cargo install tauri-driver --version '^2' --locked
 
-(cd ui && npm ci --no-audit --no-fund && npm run build)
+(cd ui && npm run build)
 # The app's default feature (custom-protocol) embeds ui/dist in the binary.
 cargo build -p campo-server -p campo-app
 export CAMPO_SERVER_BIN=$CARGO_TARGET_DIR/debug/campo-server
