@@ -16,8 +16,10 @@ scripts/setup.sh all
 export PATH="$HOME/.cargo/bin:$PATH"
 
 (cd ui && npm run build)
-# The app's default feature (custom-protocol) embeds ui/dist in the binary.
-cargo build -p campo-server -p campo-app
+# The app's default feature (custom-protocol) embeds ui/dist in the binary. The same
+# package selection as scripts/test.sh, so Cargo unifies the same features and reuses that
+# build instead of recompiling dependencies.
+cargo build --workspace --bins --locked
 export CAMPO_SERVER_BIN=$CARGO_TARGET_DIR/debug/campo-server
 export CAMPO_APP_BIN=$CARGO_TARGET_DIR/debug/campo
 
