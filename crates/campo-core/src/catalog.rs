@@ -75,8 +75,9 @@ impl Catalog {
                     BUILTIN_FILES
                         .iter()
                         .map(|(name, json)| {
-                            load_instrument(json)
-                                .unwrap_or_else(|e| panic!("built-in instrument {name} is broken: {e}"))
+                            load_instrument(json).unwrap_or_else(|e| {
+                                panic!("built-in instrument {name} is broken: {e}")
+                            })
                         })
                         .collect(),
                 )
@@ -139,7 +140,10 @@ mod tests {
 
     #[test]
     fn latest_and_get_distinguish_versions() {
-        let mut v1 = Catalog::builtin().latest("peer_satisfaction").unwrap().clone();
+        let mut v1 = Catalog::builtin()
+            .latest("peer_satisfaction")
+            .unwrap()
+            .clone();
         let mut v2 = v1.clone();
         v1.version = 1;
         v2.version = 2;

@@ -9,6 +9,7 @@ use uuid::Uuid;
 /// The pilot's three kinds of meeting.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Activity {
     TrainingCourse,
@@ -17,7 +18,11 @@ pub enum Activity {
 }
 
 impl Activity {
-    pub const ALL: [Activity; 3] = [Activity::TrainingCourse, Activity::PeerGroup, Activity::Committee];
+    pub const ALL: [Activity; 3] = [
+        Activity::TrainingCourse,
+        Activity::PeerGroup,
+        Activity::Committee,
+    ];
 
     pub fn code(self) -> &'static str {
         match self {
@@ -31,6 +36,7 @@ impl Activity {
 /// `{"status": "planned"}`, `{"status": "held"}` or `{"status": "cancelled", "reason": "..."}`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(tag = "status", rename_all = "snake_case")]
 pub enum MeetingStatus {
     Planned,
@@ -42,10 +48,12 @@ pub enum MeetingStatus {
 /// giving a code.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Attendance {
     #[serde(default)]
     pub participants: Vec<String>,
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(maximum = 4294967295_u64))]
     pub anonymous: u32,
 }
 
@@ -62,8 +70,10 @@ impl Attendance {
 /// A meeting. Editable: every edit is a new `revision`; the highest revision is current.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Meeting {
     pub id: Uuid,
+    #[cfg_attr(feature = "openapi", schema(minimum = 1, maximum = 4294967295_u64))]
     pub revision: u32,
     pub activity: Activity,
     pub date: NaiveDate,
@@ -91,6 +101,7 @@ impl Meeting {
 /// respondent code.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "lowercase")]
 pub enum Phase {
     Pre,
@@ -101,9 +112,11 @@ pub enum Phase {
 /// Immutable once final: a correction is a new submission naming the one it `replaces`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Submission {
     pub id: Uuid,
     pub instrument_id: String,
+    #[cfg_attr(feature = "openapi", schema(maximum = 4294967295_u64))]
     pub instrument_version: u32,
     pub meeting_id: Uuid,
     /// Pseudonymous participant code; always `None` for anonymous instruments.
@@ -111,9 +124,11 @@ pub struct Submission {
     pub respondent: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub phase: Option<Phase>,
+    #[cfg_attr(feature = "openapi", schema(schema_with = crate::answer::answers_schema))]
     pub answers: Answers,
     pub created_at: DateTime<Utc>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(schema_with = openapi::optional_uuid))]
     pub replaces: Option<Uuid>,
 }
 
@@ -131,10 +146,37 @@ pub struct Participant {
 /// Outreach counters entered by hand for a period (`YYYY-MM`).
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Outreach {
+    #[cfg_attr(feature = "openapi", schema(pattern = r"^[0-9]{4}-(0[1-9]|1[0-2])$"))]
     pub period: String,
+    #[cfg_attr(feature = "openapi", schema(maximum = 4294967295_u64))]
     pub page_likes: u32,
+    #[cfg_attr(feature = "openapi", schema(maximum = 4294967295_u64))]
     pub site_visits: u32,
+    #[cfg_attr(feature = "openapi", schema(maximum = 4294967295_u64))]
     pub downloads: u32,
+    #[cfg_attr(feature = "openapi", schema(maximum = 4294967295_u64))]
     pub new_patients_informed: u32,
+}
+
+/// Field schemas the derive gets wrong for the API document.
+#[cfg(feature = "openapi")]
+mod openapi {
+    use utoipa::openapi::schema::{
+        KnownFormat, ObjectBuilder, OneOfBuilder, Schema, SchemaFormat, Type,
+    };
+
+    /// `Option<Uuid>`: a UUID or null, as two branches, so that the UUID's format is not
+    /// lost on a `["string", "null"]` type (generators then draw any string).
+    pub fn optional_uuid() -> Schema {
+        OneOfBuilder::new()
+            .item(
+                ObjectBuilder::new()
+                    .schema_type(Type::String)
+                    .format(Some(SchemaFormat::KnownFormat(KnownFormat::Uuid))),
+            )
+            .item(ObjectBuilder::new().schema_type(Type::Null))
+            .into()
+    }
 }

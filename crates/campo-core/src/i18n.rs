@@ -34,14 +34,24 @@ impl Lang {
 /// A text in both of Campo's languages (`{"it": "...", "en": "..."}`).
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(
+    feature = "openapi",
+    schema(description = "A text in Italian and English (an instrument's texts are never empty).")
+)]
 pub struct Text {
+    #[cfg_attr(feature = "openapi", schema(min_length = 1))]
     pub it: String,
+    #[cfg_attr(feature = "openapi", schema(min_length = 1))]
     pub en: String,
 }
 
 impl Text {
     pub fn new(it: impl Into<String>, en: impl Into<String>) -> Self {
-        Text { it: it.into(), en: en.into() }
+        Text {
+            it: it.into(),
+            en: en.into(),
+        }
     }
 
     pub fn get(&self, lang: Lang) -> &str {

@@ -10,10 +10,13 @@ pub mod i18n;
 pub mod instrument;
 pub mod load;
 pub mod report;
+pub mod rules;
 pub mod score;
 pub mod validate;
 
 pub use answer::{AnswerValue, Answers};
-pub use domain::{Activity, Attendance, Meeting, MeetingStatus, Outreach, Participant, Phase, Submission};
+pub use domain::{
+    Activity, Attendance, Meeting, MeetingStatus, Outreach, Participant, Phase, Submission,
+};
 pub use i18n::{Lang, Text};
 pub use instrument::{Choice, Instrument, Item, ItemType, Relevant, Scoring};

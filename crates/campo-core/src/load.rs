@@ -20,21 +20,29 @@ pub const INSTRUMENT_SCHEMA: &str = include_str!("../../../schemas/instrument.sc
 fn validator() -> &'static Validator {
     static VALIDATOR: OnceLock<Validator> = OnceLock::new();
     VALIDATOR.get_or_init(|| {
-        let schema: Value = serde_json::from_str(INSTRUMENT_SCHEMA).expect("instrument schema is valid JSON");
+        let schema: Value =
+            serde_json::from_str(INSTRUMENT_SCHEMA).expect("instrument schema is valid JSON");
         jsonschema::draft202012::new(&schema).expect("instrument schema is a valid 2020-12 schema")
     })
 }
 
 /// Parses, checks and returns the instrument in `json`.
 pub fn load_instrument(json: &str) -> Result<Instrument, InstrumentError> {
-    let value: Value = serde_json::from_str(json).map_err(|e| InstrumentError::Json { message: e.to_string() })?;
-    check_schema(&value)?;
-    let id = value.get("id").and_then(Value::as_str).unwrap_or("").to_string();
-    // The schema mirrors the types, so this only fails if the two drift apart.
-    let instrument: Instrument = serde_json::from_value(value).map_err(|e| InstrumentError::Format {
-        instrument: id,
+    let value: Value = serde_json::from_str(json).map_err(|e| InstrumentError::Json {
         message: e.to_string(),
     })?;
+    check_schema(&value)?;
+    let id = value
+        .get("id")
+        .and_then(Value::as_str)
+        .unwrap_or("")
+        .to_string();
+    // The schema mirrors the types, so this only fails if the two drift apart.
+    let instrument: Instrument =
+        serde_json::from_value(value).map_err(|e| InstrumentError::Format {
+            instrument: id,
+            message: e.to_string(),
+        })?;
     rules::check(&instrument)?;
     Ok(instrument)
 }
@@ -57,11 +65,19 @@ fn check_schema(value: &Value) -> Result<(), InstrumentError> {
         return Ok(());
     };
     let pointer = error.instance_path().as_str().to_string();
-    let instrument = value.get("id").and_then(Value::as_str).unwrap_or("").to_string();
+    let instrument = value
+        .get("id")
+        .and_then(Value::as_str)
+        .unwrap_or("")
+        .to_string();
     let item = item_at(value, &pointer);
     Err(InstrumentError::Schema {
         at: Location { instrument, item },
-        pointer: if pointer.is_empty() { "/".to_string() } else { pointer },
+        pointer: if pointer.is_empty() {
+            "/".to_string()
+        } else {
+            pointer
+        },
         message: error.to_string(),
     })
 }
@@ -73,5 +89,10 @@ fn item_at(value: &Value, pointer: &str) -> Option<String> {
         return None;
     }
     let index: usize = segments.next()?.parse().ok()?;
-    value.get("items")?.get(index)?.get("id")?.as_str().map(str::to_string)
+    value
+        .get("items")?
+        .get(index)?
+        .get("id")?
+        .as_str()
+        .map(str::to_string)
 }

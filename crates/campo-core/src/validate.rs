@@ -18,7 +18,10 @@ use std::collections::HashMap;
 ///
 /// A blank answer (empty or whitespace-only text, empty list) counts as no answer: a
 /// cleared field on the tablet must not make an optional item invalid.
-pub fn validate_answers(instrument: &Instrument, answers: &Answers) -> Result<(), Vec<AnswerError>> {
+pub fn validate_answers(
+    instrument: &Instrument,
+    answers: &Answers,
+) -> Result<(), Vec<AnswerError>> {
     let mut errors = Vec::new();
     let relevance = relevance(instrument, answers);
 
@@ -26,9 +29,13 @@ pub fn validate_answers(instrument: &Instrument, answers: &Answers) -> Result<()
         let answer = answers.get(&item.id).filter(|a| !is_blank(a));
         let relevant = relevance[item.id.as_str()];
         let error = match (answer, relevant) {
-            (None, true) if item.required => Some(AnswerError::Missing { item: item.id.clone() }),
+            (None, true) if item.required => Some(AnswerError::Missing {
+                item: item.id.clone(),
+            }),
             (None, _) => None,
-            (Some(_), false) => Some(AnswerError::NotRelevant { item: item.id.clone() }),
+            (Some(_), false) => Some(AnswerError::NotRelevant {
+                item: item.id.clone(),
+            }),
             (Some(answer), true) => check_value(item, answer).err(),
         };
         errors.extend(error);
@@ -57,11 +64,14 @@ pub fn relevance<'a>(instrument: &'a Instrument, answers: &Answers) -> HashMap<&
             Some(condition) => {
                 // Only an answer of the shape the earlier item takes counts: a malformed one
                 // is reported on that item and must not switch later items on.
-                let multiple = instrument.item(&condition.item).map(|i| i.item_type) == Some(ItemType::MultipleChoice);
+                let multiple = instrument.item(&condition.item).map(|i| i.item_type)
+                    == Some(ItemType::MultipleChoice);
                 asked.get(condition.item.as_str()).copied().unwrap_or(false)
                     && match (answers.get(&condition.item), multiple) {
                         (Some(AnswerValue::Text(value)), false) => condition.any_of.contains(value),
-                        (Some(AnswerValue::Many(values)), true) => values.iter().any(|v| condition.any_of.contains(v)),
+                        (Some(AnswerValue::Many(values)), true) => {
+                            values.iter().any(|v| condition.any_of.contains(v))
+                        }
                         _ => false,
                     }
             }
@@ -81,7 +91,10 @@ fn is_blank(answer: &AnswerValue) -> bool {
 
 fn check_value(item: &Item, answer: &AnswerValue) -> Result<(), AnswerError> {
     let id = || item.id.clone();
-    let wrong_shape = |expected: &'static str| AnswerError::WrongShape { item: id(), expected };
+    let wrong_shape = |expected: &'static str| AnswerError::WrongShape {
+        item: id(),
+        expected,
+    };
     match (item.item_type, answer) {
         (ItemType::SingleChoice | ItemType::Scale, AnswerValue::Text(value)) => {
             if item.option(value).is_none() {
@@ -91,7 +104,9 @@ fn check_value(item: &Item, answer: &AnswerValue) -> Result<(), AnswerError> {
                 });
             }
         }
-        (ItemType::SingleChoice | ItemType::Scale, _) => return Err(wrong_shape("one option value")),
+        (ItemType::SingleChoice | ItemType::Scale, _) => {
+            return Err(wrong_shape("one option value"))
+        }
         (ItemType::MultipleChoice, AnswerValue::Many(values)) => {
             for (n, value) in values.iter().enumerate() {
                 if item.option(value).is_none() {
@@ -138,7 +153,8 @@ fn check_value(item: &Item, answer: &AnswerValue) -> Result<(), AnswerError> {
         (ItemType::Number, _) => return Err(wrong_shape("a number")),
         (ItemType::Date, AnswerValue::Text(text)) => {
             // Exactly YYYY-MM-DD: chrono alone would also take unpadded months and days.
-            let shaped = text.len() == 10 && text.as_bytes()[4] == b'-' && text.as_bytes()[7] == b'-';
+            let shaped =
+                text.len() == 10 && text.as_bytes()[4] == b'-' && text.as_bytes()[7] == b'-';
             if !shaped || NaiveDate::parse_from_str(text, "%Y-%m-%d").is_err() {
                 return Err(AnswerError::BadDate {
                     item: id(),

@@ -42,7 +42,10 @@ fn form() -> Instrument {
 }
 
 fn answers(pairs: &[(&str, AnswerValue)]) -> Answers {
-    pairs.iter().map(|(k, v)| (k.to_string(), v.clone())).collect()
+    pairs
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.clone()))
+        .collect()
 }
 
 fn text(s: &str) -> AnswerValue {
@@ -73,18 +76,33 @@ fn a_complete_valid_answer_set_is_accepted() {
 #[test]
 fn only_relevant_required_items_must_be_answered() {
     // "visits" is required but not asked when the carer was not helped.
-    assert_eq!(validate_answers(&form(), &answers(&[("helped", text("no"))])), Ok(()));
+    assert_eq!(
+        validate_answers(&form(), &answers(&[("helped", text("no"))])),
+        Ok(())
+    );
     assert_eq!(
         errors(&[("helped", text("yes"))]),
-        [AnswerError::Missing { item: "visits".into() }]
+        [AnswerError::Missing {
+            item: "visits".into()
+        }]
     );
-    assert_eq!(errors(&[]), [AnswerError::Missing { item: "helped".into() }]);
+    assert_eq!(
+        errors(&[]),
+        [AnswerError::Missing {
+            item: "helped".into()
+        }]
+    );
 }
 
 #[test]
 fn answers_to_items_that_are_not_asked_are_refused() {
     let found = errors(&[("helped", text("no")), ("visits", AnswerValue::Number(2.0))]);
-    assert_eq!(found, [AnswerError::NotRelevant { item: "visits".into() }]);
+    assert_eq!(
+        found,
+        [AnswerError::NotRelevant {
+            item: "visits".into()
+        }]
+    );
     assert!(found[0].to_string().contains("not asked"));
     assert_eq!(found[0].code(), "answer_not_relevant");
 }
@@ -92,18 +110,28 @@ fn answers_to_items_that_are_not_asked_are_refused() {
 #[test]
 fn relevance_follows_multiple_choice_membership() {
     let asked = [("helped", text("no")), ("services", many(&["other"]))];
-    assert_eq!(errors(&asked), [AnswerError::Missing { item: "why".into() }]);
+    assert_eq!(
+        errors(&asked),
+        [AnswerError::Missing { item: "why".into() }]
+    );
     let not_asked = [
         ("helped", text("no")),
         ("services", many(&["nurse"])),
         ("why", text("x")),
     ];
-    assert_eq!(errors(&not_asked), [AnswerError::NotRelevant { item: "why".into() }]);
+    assert_eq!(
+        errors(&not_asked),
+        [AnswerError::NotRelevant { item: "why".into() }]
+    );
 }
 
 #[test]
 fn unknown_items_and_options_are_refused() {
-    let found = errors(&[("helped", text("maybe")), ("colour", text("red")), ("mood", text("50"))]);
+    let found = errors(&[
+        ("helped", text("maybe")),
+        ("colour", text("red")),
+        ("mood", text("50")),
+    ]);
     assert_eq!(
         found,
         [
@@ -115,7 +143,9 @@ fn unknown_items_and_options_are_refused() {
                 item: "mood".into(),
                 value: "50".into()
             },
-            AnswerError::UnknownItem { item: "colour".into() },
+            AnswerError::UnknownItem {
+                item: "colour".into()
+            },
         ]
     );
     assert_eq!(
@@ -126,7 +156,10 @@ fn unknown_items_and_options_are_refused() {
 
 #[test]
 fn multiple_choice_refuses_unknown_and_repeated_options() {
-    let unknown = errors(&[("helped", text("no")), ("services", many(&["nurse", "taxi"]))]);
+    let unknown = errors(&[
+        ("helped", text("no")),
+        ("services", many(&["nurse", "taxi"])),
+    ]);
     assert_eq!(
         unknown,
         [AnswerError::UnknownOption {
@@ -134,7 +167,10 @@ fn multiple_choice_refuses_unknown_and_repeated_options() {
             value: "taxi".into()
         }]
     );
-    let repeated = errors(&[("helped", text("no")), ("services", many(&["nurse", "nurse"]))]);
+    let repeated = errors(&[
+        ("helped", text("no")),
+        ("services", many(&["nurse", "nurse"])),
+    ]);
     assert_eq!(
         repeated,
         [AnswerError::RepeatedOption {
@@ -154,7 +190,9 @@ fn a_value_of_the_wrong_shape_is_refused_for_each_type() {
     let items: Vec<&str> = found.iter().map(AnswerError::item).collect();
     assert_eq!(items, ["helped", "services", "mood"]);
     assert!(
-        found.iter().all(|e| matches!(e, AnswerError::WrongShape { .. })),
+        found
+            .iter()
+            .all(|e| matches!(e, AnswerError::WrongShape { .. })),
         "{found:?}"
     );
     assert_eq!(
@@ -169,7 +207,9 @@ fn a_value_of_the_wrong_shape_is_refused_for_each_type() {
     ]);
     assert_eq!(found.len(), 2);
     assert!(found[0].to_string().contains("expected a number"));
-    assert!(found[1].to_string().contains("expected a date as YYYY-MM-DD"));
+    assert!(found[1]
+        .to_string()
+        .contains("expected a date as YYYY-MM-DD"));
 }
 
 #[test]
@@ -179,13 +219,18 @@ fn numbers_must_lie_within_their_bounds() {
         assert_eq!(validate_answers(&form(), &set), Ok(()), "{ok}");
     }
     for bad in [-1.0, 30.5] {
-        let found = errors(&[("helped", text("yes")), ("visits", AnswerValue::Number(bad))]);
+        let found = errors(&[
+            ("helped", text("yes")),
+            ("visits", AnswerValue::Number(bad)),
+        ]);
         assert!(
             matches!(found[..], [AnswerError::OutOfRange { .. }]),
             "{bad}: {found:?}"
         );
         assert!(
-            found[0].to_string().contains("outside the allowed range 0..30"),
+            found[0]
+                .to_string()
+                .contains("outside the allowed range 0..30"),
             "{}",
             found[0]
         );
@@ -242,7 +287,9 @@ fn a_blank_answer_counts_as_unanswered() {
     assert_eq!(validate_answers(&form(), &set), Ok(()));
     assert_eq!(
         errors(&[("helped", text("  "))]),
-        [AnswerError::Missing { item: "helped".into() }]
+        [AnswerError::Missing {
+            item: "helped".into()
+        }]
     );
 }
 
@@ -307,7 +354,11 @@ fn unknown_instruments_and_versions_are_refused() {
 
 #[test]
 fn an_anonymous_instrument_refuses_a_respondent_code() {
-    let mut s = submission("peer_satisfaction", 1, answers(&[("satisfaction", text("75"))]));
+    let mut s = submission(
+        "peer_satisfaction",
+        1,
+        answers(&[("satisfaction", text("75"))]),
+    );
     assert_eq!(validate_submission(&Catalog::builtin(), &s), Ok(()));
     s.respondent = Some("C-017".into());
     assert_eq!(
@@ -331,7 +382,11 @@ fn quizzes_need_a_phase_and_other_instruments_refuse_one() {
     );
     assert!(err.to_string().contains("pre"));
 
-    let mut peer = submission("peer_satisfaction", 1, answers(&[("satisfaction", text("100"))]));
+    let mut peer = submission(
+        "peer_satisfaction",
+        1,
+        answers(&[("satisfaction", text("100"))]),
+    );
     peer.phase = Some(Phase::Post);
     assert_eq!(
         validate_submission(&catalog, &peer),
@@ -343,8 +398,13 @@ fn quizzes_need_a_phase_and_other_instruments_refuse_one() {
 
 #[test]
 fn invalid_answers_are_wrapped_with_every_item_error() {
-    let mut s = submission("committee_goals", 1, answers(&[("spokesperson", text("done"))]));
-    s.answers.insert("structure_note".into(), text(&"x".repeat(501)));
+    let mut s = submission(
+        "committee_goals",
+        1,
+        answers(&[("spokesperson", text("done"))]),
+    );
+    s.answers
+        .insert("structure_note".into(), text(&"x".repeat(501)));
     let err = validate_submission(&Catalog::builtin(), &s).unwrap_err();
     let SubmissionError::InvalidAnswers { errors, .. } = &err else {
         panic!("{err:?}")
@@ -353,10 +413,15 @@ fn invalid_answers_are_wrapped_with_every_item_error() {
     assert_eq!(errors.len(), 7, "{errors:?}");
     let message = err.to_string();
     assert!(
-        message.starts_with(r#"instrument "committee_goals": 7 invalid answer(s): item "spokesperson": "done""#),
+        message.starts_with(
+            r#"instrument "committee_goals": 7 invalid answer(s): item "spokesperson": "done""#
+        ),
         "{message}"
     );
-    assert!(message.contains("501 characters long, the limit is 500"), "{message}");
+    assert!(
+        message.contains("501 characters long, the limit is 500"),
+        "{message}"
+    );
 }
 
 mod generated {
@@ -370,7 +435,9 @@ mod generated {
         let mut answers = Answers::new();
         for (item, pick) in instrument.items.iter().zip(picks) {
             let value = match item.item_type {
-                ItemType::SingleChoice | ItemType::Scale => text(&item.options[pick % item.options.len()].value),
+                ItemType::SingleChoice | ItemType::Scale => {
+                    text(&item.options[pick % item.options.len()].value)
+                }
                 ItemType::Text => text(&"a".repeat(pick % 500 + 1)),
                 _ => continue,
             };

@@ -8,7 +8,9 @@ use std::fs;
 use std::path::{Path, PathBuf};
 
 fn repo_path(relative: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..").join(relative)
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../..")
+        .join(relative)
 }
 
 fn json_files(dir: &Path) -> Vec<PathBuf> {
@@ -39,9 +41,16 @@ fn every_shipped_instrument_matches_the_schema_with_an_independent_validator() {
     assert_eq!(files.len(), 8);
     for path in files {
         let value: Value = serde_json::from_str(&fs::read_to_string(&path).unwrap()).unwrap();
-        let errors: Vec<String> = validator.iter_errors(&value).map(|e| e.to_string()).collect();
+        let errors: Vec<String> = validator
+            .iter_errors(&value)
+            .map(|e| e.to_string())
+            .collect();
         assert!(errors.is_empty(), "{}: {errors:?}", path.display());
-        assert_eq!(value["id"].as_str().unwrap(), stem(&path), "file name and id differ");
+        assert_eq!(
+            value["id"].as_str().unwrap(),
+            stem(&path),
+            "file name and id differ"
+        );
     }
 }
 
@@ -49,8 +58,8 @@ fn every_shipped_instrument_matches_the_schema_with_an_independent_validator() {
 fn every_shipped_instrument_loads_and_is_in_the_builtin_catalog() {
     let catalog = Catalog::builtin();
     for path in json_files(&repo_path("schemas/instruments")) {
-        let loaded =
-            load_instrument(&fs::read_to_string(&path).unwrap()).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        let loaded = load_instrument(&fs::read_to_string(&path).unwrap())
+            .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
         assert_eq!(
             catalog.get(&loaded.id, loaded.version),
             Some(&loaded),
@@ -89,16 +98,28 @@ fn builtin_catalog_serves_each_activity_its_instruments() {
 #[test]
 fn quizzes_have_three_questions_with_one_correct_option_each() {
     let catalog = Catalog::builtin();
-    let quizzes: Vec<_> = catalog.all().filter(|i| i.scoring == Scoring::PercentCorrect).collect();
+    let quizzes: Vec<_> = catalog
+        .all()
+        .filter(|i| i.scoring == Scoring::PercentCorrect)
+        .collect();
     assert_eq!(quizzes.len(), 5);
     for quiz in quizzes {
-        assert!(!quiz.anonymous, "{}: pre/post pairing needs a respondent code", quiz.id);
+        assert!(
+            !quiz.anonymous,
+            "{}: pre/post pairing needs a respondent code",
+            quiz.id
+        );
         assert!(quiz.topic.is_some(), "{}: no topic", quiz.id);
         assert_eq!(quiz.items.len(), 3, "{}", quiz.id);
         for item in &quiz.items {
             assert_eq!(item.item_type, ItemType::SingleChoice);
             assert!(item.required);
-            assert!((3..=4).contains(&item.options.len()), "{} {}", quiz.id, item.id);
+            assert!(
+                (3..=4).contains(&item.options.len()),
+                "{} {}",
+                quiz.id,
+                item.id
+            );
             assert_eq!(
                 item.options.iter().filter(|o| o.correct).count(),
                 1,
@@ -117,7 +138,11 @@ fn satisfaction_scales_use_the_study_scores() {
     assert!(training.anonymous);
     assert_eq!(training.items.len(), 13);
     for item in &training.items {
-        let scores: Vec<_> = item.options.iter().map(|o| (o.value.as_str(), o.score)).collect();
+        let scores: Vec<_> = item
+            .options
+            .iter()
+            .map(|o| (o.value.as_str(), o.score))
+            .collect();
         assert_eq!(
             scores,
             [("0", Some(0)), ("50", Some(50)), ("100", Some(100))],
@@ -128,13 +153,20 @@ fn satisfaction_scales_use_the_study_scores() {
     let peer = catalog.latest("peer_satisfaction").unwrap();
     assert!(peer.anonymous);
     assert_eq!(peer.items.len(), 1);
-    let scores: Vec<_> = peer.items[0].options.iter().map(|o| o.score.unwrap()).collect();
+    let scores: Vec<_> = peer.items[0]
+        .options
+        .iter()
+        .map(|o| o.score.unwrap())
+        .collect();
     assert_eq!(scores, [25, 50, 75, 100]);
 }
 
 #[test]
 fn committee_goals_pair_each_goal_with_an_optional_note() {
-    let goals = Catalog::builtin().latest("committee_goals").unwrap().clone();
+    let goals = Catalog::builtin()
+        .latest("committee_goals")
+        .unwrap()
+        .clone();
     assert_eq!(goals.scoring, Scoring::CountPerState);
     assert_eq!(goals.items.len(), 12);
     for pair in goals.items.chunks(2) {
@@ -150,7 +182,10 @@ fn committee_goals_pair_each_goal_with_an_optional_note() {
 
 #[test]
 fn a_full_training_satisfaction_answer_stays_small_on_the_wire() {
-    let training = Catalog::builtin().latest("training_satisfaction").unwrap().clone();
+    let training = Catalog::builtin()
+        .latest("training_satisfaction")
+        .unwrap()
+        .clone();
     let answers: Answers = training
         .items
         .iter()
@@ -162,19 +197,34 @@ fn a_full_training_satisfaction_answer_stays_small_on_the_wire() {
 
 /// Each broken file has exactly one fault; the message must name it (and where it is).
 const BROKEN: &[(&str, &[&str])] = &[
-    ("missing_en_text", &[r#"item "q2""#, r#""en" is a required property"#]),
+    (
+        "missing_en_text",
+        &[r#"item "q2""#, r#""en" is a required property"#],
+    ),
     ("duplicate_item_id", &[r#"item "q1""#, "duplicate item id"]),
-    ("quiz_without_correct", &[r#"item "q2""#, "no option is marked correct"]),
-    ("two_correct_options", &[r#"item "q1""#, "2 options are marked correct"]),
+    (
+        "quiz_without_correct",
+        &[r#"item "q2""#, "no option is marked correct"],
+    ),
+    (
+        "two_correct_options",
+        &[r#"item "q1""#, "2 options are marked correct"],
+    ),
     (
         "relevant_to_later_item",
         &[r#"item "q1""#, r#"item "q2", which is not an earlier item"#],
     ),
     (
         "relevant_to_unknown_value",
-        &[r#"item "q2""#, r#"value "maybe", which is not an option of item "q1""#],
+        &[
+            r#"item "q2""#,
+            r#"value "maybe", which is not an option of item "q1""#,
+        ],
     ),
-    ("relevant_to_unknown_item", &[r#"item "q2""#, r#"unknown item "q9""#]),
+    (
+        "relevant_to_unknown_item",
+        &[r#"item "q2""#, r#"unknown item "q9""#],
+    ),
     (
         "relevant_to_text_item",
         &[r#"item "more""#, r#"item "comment", a text item"#],
@@ -187,17 +237,32 @@ const BROKEN: &[(&str, &[&str])] = &[
         "score_above_100",
         &[r#"item "mood""#, "101 is greater than the maximum of 100"],
     ),
-    ("unknown_item_type", &[r#"item "comment""#, r#""slider" is not one of"#]),
-    ("version_zero", &["/version", "0 is less than the minimum of 1"]),
-    ("min_above_max", &[r#"item "visits""#, "min 10 is greater than max 5"]),
+    (
+        "unknown_item_type",
+        &[r#"item "comment""#, r#""slider" is not one of"#],
+    ),
+    (
+        "version_zero",
+        &["/version", "0 is less than the minimum of 1"],
+    ),
+    (
+        "min_above_max",
+        &[r#"item "visits""#, "min 10 is greater than max 5"],
+    ),
     (
         "duplicate_option_value",
         &[r#"item "mood""#, r#"duplicate option value "low""#],
     ),
-    ("extra_unknown_field", &[r#"item "mood""#, "'colour' was unexpected"]),
+    (
+        "extra_unknown_field",
+        &[r#"item "mood""#, "'colour' was unexpected"],
+    ),
     (
         "choice_without_options",
-        &[r#"item "pick""#, "a single_choice item needs at least one option"],
+        &[
+            r#"item "pick""#,
+            "a single_choice item needs at least one option",
+        ],
     ),
     (
         "blank_italian_text",
@@ -212,11 +277,20 @@ const BROKEN: &[(&str, &[&str])] = &[
     ),
     (
         "max_length_on_number",
-        &[r#"item "visits""#, "`max_length` does not apply to a number item"],
+        &[
+            r#"item "visits""#,
+            "`max_length` does not apply to a number item",
+        ],
     ),
-    ("quiz_with_nothing_to_score", &["no item has a correct option"]),
+    (
+        "quiz_with_nothing_to_score",
+        &["no item has a correct option"],
+    ),
     ("uppercase_id", &["/id", r#""Quiz-One" does not match"#]),
-    ("unknown_activity", &["/activities/0", r#""home_visit" is not one of"#]),
+    (
+        "unknown_activity",
+        &["/activities/0", r#""home_visit" is not one of"#],
+    ),
     ("not_json", &["not valid JSON"]),
 ];
 
@@ -244,14 +318,20 @@ fn every_broken_instrument_is_refused_naming_its_own_fault() {
             );
         }
         for part in *expected {
-            assert!(message.contains(part), "{name}: expected {part:?} in {message:?}");
+            assert!(
+                message.contains(part),
+                "{name}: expected {part:?} in {message:?}"
+            );
         }
     }
 }
 
 #[test]
 fn schema_errors_carry_the_json_pointer_of_the_fault() {
-    let json = fs::read_to_string(repo_path("crates/campo-core/tests/broken/score_above_100.json")).unwrap();
+    let json = fs::read_to_string(repo_path(
+        "crates/campo-core/tests/broken/score_above_100.json",
+    ))
+    .unwrap();
     match load_instrument(&json) {
         Err(InstrumentError::Schema { at, pointer, .. }) => {
             assert_eq!(at.instrument, "score_above_100");
@@ -266,14 +346,22 @@ fn schema_errors_carry_the_json_pointer_of_the_fault() {
 fn a_loaded_instrument_round_trips_through_json() {
     for instrument in Catalog::builtin().all() {
         let json = serde_json::to_string(instrument).unwrap();
-        assert_eq!(&load_instrument(&json).unwrap(), instrument, "{}", instrument.id);
+        assert_eq!(
+            &load_instrument(&json).unwrap(),
+            instrument,
+            "{}",
+            instrument.id
+        );
     }
 }
 
 #[test]
 fn check_instrument_applies_the_same_rules_to_a_built_instrument() {
     use campo_core::load::check_instrument;
-    let mut quiz = Catalog::builtin().latest("quiz_medicines_home").unwrap().clone();
+    let mut quiz = Catalog::builtin()
+        .latest("quiz_medicines_home")
+        .unwrap()
+        .clone();
     assert_eq!(check_instrument(&quiz), Ok(()));
     // An instrument that arrived from elsewhere and was edited in memory is held to the
     // same rules as a file: here two correct options.

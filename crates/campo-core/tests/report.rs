@@ -711,6 +711,7 @@ fn configured_targets_change_only_the_checks() {
         peer_meetings_per_month: 1,
         satisfaction_min: 70.0,
         understanding_min: 90.0,
+        ..Targets::default()
     };
     let r = compute(&data(), &catalog(), &targets);
     assert_eq!(r.months, 2);
@@ -1020,4 +1021,46 @@ fn peer_levels_merge_across_instrument_versions() {
             ("4", "Fully", 1)
         ]
     );
+}
+
+#[test]
+fn pilot_dates_fix_the_cadence_months_and_bad_targets_are_named() {
+    let d = |s: &str| chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap();
+    let dated = Targets {
+        pilot_start: Some(d("2026-01-15")),
+        pilot_end: Some(d("2026-12-01")),
+        ..Targets::default()
+    };
+    assert_eq!(dated.fixed_months(), Some(12));
+    assert!(dated.problems().is_empty());
+    let r = compute(&data(), &catalog(), &dated);
+    assert_eq!(r.months, 12);
+    // pilot_months wins over the dates; neither leaves it to the meetings.
+    assert_eq!(
+        Targets {
+            pilot_months: Some(3),
+            ..dated.clone()
+        }
+        .fixed_months(),
+        Some(3)
+    );
+    assert_eq!(Targets::default().fixed_months(), None);
+
+    let backwards = Targets {
+        pilot_start: Some(d("2026-05-01")),
+        pilot_end: Some(d("2026-04-30")),
+        ..Targets::default()
+    };
+    assert_eq!(backwards.problems().len(), 1, "{:?}", backwards.problems());
+    let half = Targets {
+        pilot_start: Some(d("2026-05-01")),
+        ..Targets::default()
+    };
+    assert_eq!(half.problems().len(), 1);
+    let silly = Targets {
+        reach_fraction: 0.0,
+        satisfaction_min: 120.0,
+        ..Targets::default()
+    };
+    assert_eq!(silly.problems().len(), 2, "{:?}", silly.problems());
 }

@@ -14,10 +14,15 @@ eligible_carers: number,
  */
 reach_fraction: number, 
 /**
- * Length of the pilot for the cadence targets. `None`: counted from the month of the
- * first meeting to the month of the last one, both included.
+ * Length of the pilot for the cadence targets. `None`: from `pilot_start` to
+ * `pilot_end` when both are set, otherwise from the month of the first meeting to the
+ * month of the last one, both included.
  */
-pilot_months: number | null, courses_per_month: number, peer_meetings_per_month: number, 
+pilot_months: number | null, 
+/**
+ * First and last day of the pilot (the cadence counts their months, both included).
+ */
+pilot_start: string | null, pilot_end: string | null, courses_per_month: number, peer_meetings_per_month: number, 
 /**
  * Satisfaction (0..100) must be above this.
  */

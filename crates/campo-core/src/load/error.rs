@@ -62,11 +62,16 @@ pub enum InstrumentError {
     #[error("{at}: duplicate item id (item ids must be unique)")]
     DuplicateItemId { at: Location },
 
-    #[error("{at}: duplicate option value \"{value}\" (option values must be unique within an item)")]
+    #[error(
+        "{at}: duplicate option value \"{value}\" (option values must be unique within an item)"
+    )]
     DuplicateOptionValue { at: Location, value: String },
 
     #[error("{at}: a {item_type} item needs at least one option")]
-    MissingOptions { at: Location, item_type: &'static str },
+    MissingOptions {
+        at: Location,
+        item_type: &'static str,
+    },
 
     #[error("{at}: `{field}` does not apply to a {item_type} item")]
     FieldNotForType {
@@ -75,7 +80,9 @@ pub enum InstrumentError {
         item_type: &'static str,
     },
 
-    #[error("{at}: scale option \"{value}\" has no score (every scale option needs a score 0..100)")]
+    #[error(
+        "{at}: scale option \"{value}\" has no score (every scale option needs a score 0..100)"
+    )]
     MissingScore { at: Location, value: String },
 
     #[error("{at}: no option is marked correct (a quiz item needs exactly one)")]
@@ -105,7 +112,9 @@ pub enum InstrumentError {
         target_type: &'static str,
     },
 
-    #[error("{at}: relevant refers to value \"{value}\", which is not an option of item \"{target}\"")]
+    #[error(
+        "{at}: relevant refers to value \"{value}\", which is not an option of item \"{target}\""
+    )]
     RelevantUnknownValue {
         at: Location,
         target: String,

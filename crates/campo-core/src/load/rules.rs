@@ -48,7 +48,10 @@ pub(crate) fn check(instrument: &Instrument) -> Result<(), InstrumentError> {
     }
 
     if instrument.scoring == Scoring::PercentCorrect
-        && !instrument.items.iter().any(|item| item.correct_option().is_some())
+        && !instrument
+            .items
+            .iter()
+            .any(|item| item.correct_option().is_some())
     {
         return Err(InstrumentError::NothingToScore { at: top });
     }
@@ -75,7 +78,11 @@ fn check_item_texts(item: &Item, at: &Location) -> Result<(), InstrumentError> {
         check_text(help, at, "help")?;
     }
     for option in &item.options {
-        check_text(&option.label, at, &format!("option \"{}\" label", option.value))?;
+        check_text(
+            &option.label,
+            at,
+            &format!("option \"{}\" label", option.value),
+        )?;
     }
     Ok(())
 }
@@ -116,7 +123,11 @@ fn check_fields_fit_type(item: &Item, at: &Location) -> Result<(), InstrumentErr
     Ok(())
 }
 
-fn check_options(instrument: &Instrument, item: &Item, at: &Location) -> Result<(), InstrumentError> {
+fn check_options(
+    instrument: &Instrument,
+    item: &Item,
+    at: &Location,
+) -> Result<(), InstrumentError> {
     if !has_options(item.item_type) {
         return Ok(());
     }
@@ -156,11 +167,19 @@ fn check_options(instrument: &Instrument, item: &Item, at: &Location) -> Result<
                 value: value.to_string(),
             });
         }
-    } else if matches!(item.item_type, ItemType::SingleChoice | ItemType::MultipleChoice) {
+    } else if matches!(
+        item.item_type,
+        ItemType::SingleChoice | ItemType::MultipleChoice
+    ) {
         match correct.len() {
             0 => return Err(InstrumentError::NoCorrectOption { at: at.clone() }),
             1 => {}
-            count => return Err(InstrumentError::SeveralCorrectOptions { at: at.clone(), count }),
+            count => {
+                return Err(InstrumentError::SeveralCorrectOptions {
+                    at: at.clone(),
+                    count,
+                })
+            }
         }
     }
     Ok(())
@@ -168,7 +187,12 @@ fn check_options(instrument: &Instrument, item: &Item, at: &Location) -> Result<
 
 /// A condition may only look at an earlier choice item: the tablet asks items in order, so
 /// an item's relevance must be known when it is reached, and no cycle can form.
-fn check_relevant(instrument: &Instrument, index: usize, item: &Item, at: &Location) -> Result<(), InstrumentError> {
+fn check_relevant(
+    instrument: &Instrument,
+    index: usize,
+    item: &Item,
+    at: &Location,
+) -> Result<(), InstrumentError> {
     let Some(relevant) = &item.relevant else {
         return Ok(());
     };

@@ -32,7 +32,7 @@ pub fn compute(input: &ReportInput, catalog: &Catalog, targets: &Targets) -> Rep
 
     let period = period(&meetings);
     let months = targets
-        .pilot_months
+        .fixed_months()
         .unwrap_or_else(|| period.as_ref().map_or(0, months_spanned));
 
     let training_meetings = meeting_counts(&meetings, Activity::TrainingCourse);

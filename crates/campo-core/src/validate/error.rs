@@ -18,7 +18,10 @@ pub enum AnswerError {
     RepeatedOption { item: String, value: String },
 
     #[error("item \"{item}\": expected {expected}")]
-    WrongShape { item: String, expected: &'static str },
+    WrongShape {
+        item: String,
+        expected: &'static str,
+    },
 
     #[error("item \"{item}\": {value} is outside the allowed range {}", range(*.min, *.max))]
     OutOfRange {
@@ -29,7 +32,11 @@ pub enum AnswerError {
     },
 
     #[error("item \"{item}\": the text is {length} characters long, the limit is {max}")]
-    TooLong { item: String, length: usize, max: u32 },
+    TooLong {
+        item: String,
+        length: usize,
+        max: u32,
+    },
 
     #[error("item \"{item}\": \"{value}\" is not a date written as YYYY-MM-DD")]
     BadDate { item: String, value: String },
@@ -96,7 +103,9 @@ pub enum SubmissionError {
     #[error("instrument \"{instrument}\" is a quiz: the submission must say whether it was taken before (pre) or after (post) the course")]
     PhaseMissing { instrument: String },
 
-    #[error("instrument \"{instrument}\" is not a quiz, but the submission gives a pre/post phase")]
+    #[error(
+        "instrument \"{instrument}\" is not a quiz, but the submission gives a pre/post phase"
+    )]
     PhaseNotAllowed { instrument: String },
 
     #[error("instrument \"{instrument}\": {} invalid answer(s): {}", .errors.len(), join(.errors))]
@@ -121,5 +130,9 @@ impl SubmissionError {
 }
 
 fn join(errors: &[AnswerError]) -> String {
-    errors.iter().map(ToString::to_string).collect::<Vec<_>>().join("; ")
+    errors
+        .iter()
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
+        .join("; ")
 }
