@@ -1,0 +1,268 @@
+//! The boundary between campo-server and its database. The server names no driver: it holds
+//! an `Arc<dyn Store>` opened once from `--db`, and the SQLite (`campo-server-sqlite`) and
+//! PostgreSQL (`campo-server-postgres`) backends keep the same promises behind it:
+//!
+//! - every revision of every record is kept; the current one is the highest revision, then
+//!   the latest received;
+//! - a batch is stored in one transaction, and the same `batch_id` from the same device is
+//!   answered with its first answer, whatever is sent again;
+//! - a record is a duplicate only with the same id, revision and content hash;
+//! - everything belongs to a project, and a device reads and writes only its own project's;
+//! - a pull's cursor never skips a row, however commits interleave;
+//! - nothing that must hold across server processes (rate limits, settings, the catalog)
+//!   lives in one process's memory.
+//!
+//! Time is passed in (`now`) rather than read, so tests can move it.
+
+pub mod decide;
+pub mod error;
+pub mod migrate;
+
+pub use error::StorageError;
+
+use async_trait::async_trait;
+use campo_core::report::{ReportInput, Targets};
+use campo_core::{Instrument, Meeting, Submission};
+use campo_wire::{PushResponse, RecordKind};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use std::path::Path;
+use std::time::Duration;
+use uuid::Uuid;
+
+/// The project every server starts with, so that a single pilot never has to name one.
+pub const DEFAULT_PROJECT: &str = "default";
+
+/// A project id: 1 to 40 of `a-z`, `0-9` and `-`, starting with a letter or digit (it
+/// appears in URLs and file names).
+pub fn check_project_id(id: &str) -> Result<(), StorageError> {
+    let ok = (1..=40).contains(&id.len())
+        && id
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        && !id.starts_with('-');
+    ok.then_some(()).ok_or_else(|| {
+        StorageError::Invalid(format!(
+            "project id {id:?} must be 1 to 40 of a-z, 0-9 and '-', not starting with '-'"
+        ))
+    })
+}
+
+/// Targets a coordinator may store: `Invalid` with every problem named otherwise.
+pub fn check_targets(targets: &Targets) -> Result<(), StorageError> {
+    let problems = targets.problems();
+    if problems.is_empty() {
+        Ok(())
+    } else {
+        Err(StorageError::Invalid(problems.join("; ")))
+    }
+}
+
+/// What `add_project` checks before writing: the id, the name and the targets.
+pub fn check_project(project: &Project) -> Result<(), StorageError> {
+    check_project_id(&project.id)?;
+    if project.name.trim().is_empty() || project.name.chars().count() > 200 {
+        return Err(StorageError::Invalid(
+            "a project's name must be 1 to 200 characters".into(),
+        ));
+    }
+    check_targets(&project.targets)
+}
+
+/// The answer for a project id that is not there.
+pub fn project_not_found(project: &str) -> StorageError {
+    StorageError::NotFound(format!("project {project:?}"))
+}
+
+/// A project (a pilot) with its targets.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Project {
+    pub id: String,
+    pub name: String,
+    pub targets: Targets,
+    pub created_at: DateTime<Utc>,
+}
+
+/// Who is calling, once a token is checked: the device and the project it belongs to.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DeviceIdentity {
+    pub device_id: Uuid,
+    pub project: String,
+}
+
+/// One pushed record, already parsed, hashed and checked by the caller. The store decides
+/// only what needs the stored state: duplicate, revision conflict, ownership.
+#[derive(Clone, Debug)]
+pub struct IncomingRecord {
+    pub id: Uuid,
+    pub revision: u32,
+    pub kind: RecordKind,
+    /// Canonical JSON of the body: what is stored and hashed.
+    pub body: String,
+    /// Lowercase hex SHA-256 of `body`.
+    pub hash: String,
+    /// Set when a check refused the record: `(reason_code, reason)`. It is answered
+    /// `rejected` and never stored.
+    pub rejection: Option<(String, String)>,
+}
+
+/// A device as the office sees it.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct DeviceInfo {
+    pub id: Uuid,
+    pub project: String,
+    /// The name given to `campo-server enroll --name`.
+    pub name: String,
+    /// The name the tablet reported when it enrolled.
+    pub device_name: String,
+    pub enrolled_at: DateTime<Utc>,
+    pub revoked_at: Option<DateTime<Utc>>,
+    /// Record revisions received from it.
+    pub records: u64,
+}
+
+/// One page of what a device pulls.
+#[derive(Clone, Debug, Default)]
+pub struct PullData {
+    /// Where the next pull starts.
+    pub cursor: u64,
+    /// More changes wait after `cursor`.
+    pub more: bool,
+    pub instruments: Vec<Instrument>,
+    pub meetings: Vec<Meeting>,
+}
+
+/// A current submission with the device that sent it (for exports).
+#[derive(Clone, Debug)]
+pub struct StoredSubmission {
+    pub device_id: Uuid,
+    pub submission: Submission,
+}
+
+/// Row counts, for tests that check bad input changed nothing and for the admin page.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Counts {
+    pub record_revisions: u64,
+    pub batches: u64,
+    pub devices: u64,
+    pub instruments: u64,
+    pub projects: u64,
+}
+
+#[async_trait]
+pub trait Store: Send + Sync + 'static {
+    /// `sqlite` or `postgres`, for logs.
+    fn engine(&self) -> &'static str;
+
+    /// The schema version the database is at (after the migrations ran at open).
+    async fn schema_version(&self) -> Result<u32, StorageError>;
+
+    // Projects.
+
+    /// Adds a project. `Conflict` if the id is taken, `Invalid` for a bad id or targets.
+    async fn add_project(&self, project: &Project) -> Result<(), StorageError>;
+    async fn projects(&self) -> Result<Vec<Project>, StorageError>;
+    async fn project(&self, id: &str) -> Result<Option<Project>, StorageError>;
+    /// `NotFound` if no such project; `Invalid` if the targets do not hold together.
+    async fn set_targets(&self, project: &str, targets: &Targets) -> Result<(), StorageError>;
+
+    // Devices.
+
+    /// Stores the hash of a fresh one-time code for a device of `project` to be called
+    /// `name`. `NotFound` if no such project.
+    async fn add_enroll_code(
+        &self,
+        project: &str,
+        code_hash: &str,
+        name: &str,
+        expires_at: DateTime<Utc>,
+    ) -> Result<(), StorageError>;
+
+    /// Uses up the code and creates the device with the token's hash, in one transaction.
+    /// `None`: the code is unknown, already used or expired (nothing changes).
+    async fn enroll(
+        &self,
+        code_hash: &str,
+        device_name: &str,
+        token_hash: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Option<DeviceIdentity>, StorageError>;
+
+    /// The device holding this token, unless revoked. Never cached: a revocation holds from
+    /// the very next request.
+    async fn authenticate(&self, token_hash: &str) -> Result<Option<DeviceIdentity>, StorageError>;
+
+    /// Devices of one project, or of all with `None`.
+    async fn devices(&self, project: Option<&str>) -> Result<Vec<DeviceInfo>, StorageError>;
+
+    /// `false` if no such device. Revoking twice keeps the first date.
+    async fn revoke(&self, device: Uuid, now: DateTime<Utc>) -> Result<bool, StorageError>;
+
+    // Instruments.
+
+    /// Adds to the project's catalog the versions it does not hold yet (a stored version is
+    /// never overwritten: submissions scored against it must keep meaning the same).
+    /// Returns how many were added. `NotFound` if no such project.
+    async fn add_instruments(
+        &self,
+        project: &str,
+        instruments: &[Instrument],
+    ) -> Result<usize, StorageError>;
+
+    async fn instruments(&self, project: &str) -> Result<Vec<Instrument>, StorageError>;
+
+    /// A number that changes whenever the project's catalog does: a server process keeps
+    /// its parsed catalog until this moves.
+    async fn catalog_version(&self, project: &str) -> Result<u64, StorageError>;
+
+    // Records.
+
+    /// Stores a batch in one transaction and answers per record. A `batch_id` seen before
+    /// from the same device gets its first answer back unchanged.
+    async fn push(
+        &self,
+        device: &DeviceIdentity,
+        batch_id: Uuid,
+        records: Vec<IncomingRecord>,
+        now: DateTime<Utc>,
+    ) -> Result<PushResponse, StorageError>;
+
+    /// At most `limit` changes of the device's project after `since` (instruments, other
+    /// devices' current meetings), read in one snapshot so the new cursor skips nothing.
+    async fn pull(
+        &self,
+        device: &DeviceIdentity,
+        since: u64,
+        limit: u32,
+    ) -> Result<PullData, StorageError>;
+
+    /// Current meetings, submissions and outreach of every device of the project.
+    async fn report_input(&self, project: &str) -> Result<ReportInput, StorageError>;
+
+    /// Current submissions of the project with their device, in receipt order.
+    async fn submissions(&self, project: &str) -> Result<Vec<StoredSubmission>, StorageError>;
+
+    // Server-wide state.
+
+    async fn setting(&self, key: &str) -> Result<Option<String>, StorageError>;
+    async fn set_setting(&self, key: &str, value: &str) -> Result<(), StorageError>;
+    /// Stores `value` unless the key is set, and returns what is stored: the first of
+    /// several processes to ask wins, the others get its value.
+    async fn setting_or_insert(&self, key: &str, value: &str) -> Result<String, StorageError>;
+
+    /// Counts one attempt under `key` in a fixed window of `window` and says whether it is
+    /// within `max`. Shared by every server process on the database.
+    async fn rate_limit(
+        &self,
+        key: &str,
+        now: DateTime<Utc>,
+        window: Duration,
+        max: u32,
+    ) -> Result<bool, StorageError>;
+
+    async fn counts(&self) -> Result<Counts, StorageError>;
+
+    /// A consistent copy of the whole database at `out`, taken while the server runs.
+    /// Engines with their own tool (PostgreSQL: pg_dump) answer `Invalid` naming it.
+    async fn backup(&self, out: &Path) -> Result<(), StorageError>;
+}
