@@ -1,6 +1,15 @@
 //! The sync protocol's messages (JSON under `/api/v1`). Shared by `campo-server` and the
-//! client so the two can never disagree on a field.
+//! tablet's client so the two can never disagree on a field. No HTTP here: the server
+//! links these types without the client's HTTP stack.
+//!
+//! With the `openapi` feature every message also describes itself as an OpenAPI schema
+//! (`utoipa::ToSchema`), so the server's API document is generated from these very types.
+//! A rule the schema states about a request's shape (a length, a pattern, a bound) is
+//! also enforced when the message is parsed, so the server refuses with 422 exactly the
+//! requests the document calls invalid.
 
+use campo_core::report::Targets;
+use campo_core::rules::{check_outreach, check_roster_code, RecordRuleError};
 use campo_core::{Instrument, Meeting, Outreach, Submission};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -11,22 +20,104 @@ pub const API_PREFIX: &str = "/api/v1";
 
 /// `GET /api/v1/health` (no auth).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Health {
+    /// `ok` whenever the server answers.
     pub status: String,
     pub server_time: DateTime<Utc>,
+    /// The server's version.
     pub version: String,
 }
 
-/// `POST /api/v1/devices/enroll`.
+/// Letters and digits in an enrollment code (`XXXX-XXXX-XXXX`).
+pub const ENROLL_CODE_SYMBOLS: usize = 12;
+/// Most characters of a code as typed, separators included.
+pub const ENROLL_CODE_MAX: usize = 64;
+/// Most characters of a device name.
+pub const DEVICE_NAME_MAX: usize = 100;
+
+/// `POST /api/v1/devices/enroll`. Parsing refuses a request that breaks
+/// [`EnrollRequest::check`], as the API document states.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(try_from = "EnrollRequestFields")]
 pub struct EnrollRequest {
+    /// The one-time code `campo-server enroll` shows: 12 letters and digits; case and any
+    /// other characters (dashes, spaces) are ignored.
+    #[cfg_attr(
+        feature = "openapi",
+        schema(
+            min_length = 12,
+            max_length = 64,
+            pattern = "^[^A-Za-z0-9]*([A-Za-z0-9][^A-Za-z0-9]*){12}$",
+            example = "K7QM-2XHD-9PRW"
+        )
+    )]
     pub code: String,
+    /// 1 to 100 characters, not all white space; stored without surrounding white space.
+    #[cfg_attr(
+        feature = "openapi",
+        schema(
+            min_length = 1,
+            max_length = 100,
+            pattern = r"[^\t\n\x0B\x0C\r \x85\xA0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]"
+        )
+    )]
     pub device_name: String,
 }
 
+/// What `POST /devices/enroll` parses before [`EnrollRequest::check`].
+#[derive(Deserialize)]
+struct EnrollRequestFields {
+    code: String,
+    device_name: String,
+}
+
+impl TryFrom<EnrollRequestFields> for EnrollRequest {
+    type Error = String;
+
+    fn try_from(f: EnrollRequestFields) -> Result<Self, String> {
+        let req = EnrollRequest {
+            code: f.code,
+            device_name: f.device_name,
+        };
+        req.check().map(|()| req)
+    }
+}
+
+impl EnrollRequest {
+    /// The code has 12 letters and digits in at most 64 characters; the device name is 1 to
+    /// 100 characters, not all white space (Rust's `char::is_whitespace`).
+    pub fn check(&self) -> Result<(), String> {
+        let symbols = self
+            .code
+            .chars()
+            .filter(char::is_ascii_alphanumeric)
+            .count();
+        if symbols != ENROLL_CODE_SYMBOLS || self.code.chars().count() > ENROLL_CODE_MAX {
+            return Err(format!(
+                "code must hold {ENROLL_CODE_SYMBOLS} letters and digits (dashes and spaces \
+                 aside) in at most {ENROLL_CODE_MAX} characters"
+            ));
+        }
+        let n = self.device_name.chars().count();
+        if !(1..=DEVICE_NAME_MAX).contains(&n) || self.device_name.chars().all(char::is_whitespace)
+        {
+            return Err(format!(
+                "device_name must be 1 to {DEVICE_NAME_MAX} characters, not all white space"
+            ));
+        }
+        Ok(())
+    }
+}
+
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct EnrollResponse {
     pub device_id: Uuid,
+    /// The bearer token (43 characters of base64url), shown once: the server keeps only its
+    /// SHA-256.
+    #[cfg_attr(feature = "openapi", schema(pattern = "^[A-Za-z0-9_-]{43}$"))]
     pub token: String,
 }
 
@@ -40,14 +131,79 @@ pub enum RecordBody {
     Outreach(Outreach),
 }
 
+/// The kind of a record, as `kind` names it on the wire and the server stores it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum RecordKind {
+    Meeting,
+    Submission,
+    RosterCode,
+    Outreach,
+}
+
+impl RecordKind {
+    pub const ALL: [RecordKind; 4] = [
+        RecordKind::Meeting,
+        RecordKind::Submission,
+        RecordKind::RosterCode,
+        RecordKind::Outreach,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RecordKind::Meeting => "meeting",
+            RecordKind::Submission => "submission",
+            RecordKind::RosterCode => "roster_code",
+            RecordKind::Outreach => "outreach",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<RecordKind> {
+        RecordKind::ALL.into_iter().find(|k| k.as_str() == s)
+    }
+}
+
+impl std::fmt::Display for RecordKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl RecordBody {
+    pub fn kind(&self) -> RecordKind {
+        match self {
+            RecordBody::Meeting(_) => RecordKind::Meeting,
+            RecordBody::Submission(_) => RecordKind::Submission,
+            RecordBody::RosterCode(_) => RecordKind::RosterCode,
+            RecordBody::Outreach(_) => RecordKind::Outreach,
+        }
+    }
+}
+
+/// A carer's pseudonymous code on a device's roster (the name never leaves the tablet).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct RosterCode {
+    /// 1 to 64 characters, no control characters (Unicode Cc), no white space (Unicode
+    /// White_Space) at either end: `campo_core::rules::check_roster_code`.
+    #[cfg_attr(
+        feature = "openapi",
+        schema(
+            min_length = 1,
+            max_length = 64,
+            pattern = r"^[^\x00-\x1F\x7F-\x9F \xA0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]([^\x00-\x1F\x7F-\x9F]*[^\x00-\x1F\x7F-\x9F \xA0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000])?$"
+        )
+    )]
     pub code: String,
 }
 
 /// One record revision as pushed. `id` + `revision` name it; the server hashes the body
-/// to tell a harmless resend (duplicate) from a conflicting one (rejected).
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+/// to tell a harmless resend (duplicate) from a conflicting one (rejected). Parsing
+/// refuses a record that breaks the rules of its shape ([`Record::shape_problem`]), and
+/// takes a whole number written as a float (`2.0`) where an integer is due, as JSON Schema
+/// (and so the API document) counts it an integer.
+#[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Record {
     pub id: Uuid,
     pub revision: u32,
@@ -55,15 +211,313 @@ pub struct Record {
     pub body: RecordBody,
 }
 
+/// What a pushed record parses as before [`Record::shape_problem`].
+#[derive(Deserialize)]
+struct RecordFields {
+    id: Uuid,
+    revision: u32,
+    #[serde(flatten)]
+    body: RecordBody,
+}
+
+impl<'de> Deserialize<'de> for Record {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        use serde::de::Error;
+        let mut value = serde_json::Value::deserialize(deserializer)?;
+        whole_numbers_as_integers(&mut value);
+        if let Some(problem) = loose_time(&value) {
+            return Err(D::Error::custom(problem));
+        }
+        let f = RecordFields::deserialize(value).map_err(D::Error::custom)?;
+        let record = Record {
+            id: f.id,
+            revision: f.revision,
+            body: f.body,
+        };
+        match record.shape_problem() {
+            Some(p) => Err(D::Error::custom(format!(
+                "record {}: {} ({})",
+                record.id, p.message, p.code
+            ))),
+            None => Ok(record),
+        }
+    }
+}
+
+/// A date or time of a record's body written in a form chrono reads but RFC 3339 (the API
+/// document's `date` and `date-time` formats) does not: `2026-3-1`, a space for the `T`,
+/// an offset without its colon.
+fn loose_time(record: &serde_json::Value) -> Option<String> {
+    let fields: &[(&str, bool)] = match record.get("kind").and_then(|k| k.as_str()) {
+        Some("meeting") => &[("date", false), ("updated_at", true)],
+        Some("submission") => &[("created_at", true)],
+        _ => &[],
+    };
+    let body = record.get("body")?;
+    fields.iter().find_map(|&(name, with_time)| {
+        let text = body.get(name)?.as_str()?;
+        let ok = if with_time {
+            is_date_time(text.as_bytes())
+        } else {
+            is_date(text.as_bytes())
+        };
+        (!ok).then(|| {
+            let form = if with_time {
+                "an RFC 3339 date-time"
+            } else {
+                "a date as YYYY-MM-DD"
+            };
+            format!("{name} {text:?} is not {form}")
+        })
+    })
+}
+
+/// `YYYY-MM-DD` (RFC 3339 `full-date`); whether the day exists is left to chrono.
+fn is_date(b: &[u8]) -> bool {
+    b.len() == 10
+        && [0, 1, 2, 3, 5, 6, 8, 9]
+            .iter()
+            .all(|&i| b[i].is_ascii_digit())
+        && b[4] == b'-'
+        && b[7] == b'-'
+}
+
+/// RFC 3339 `date-time`: `full-date "T" HH:MM:SS [.fraction] ("Z" / ("+" / "-") HH:MM)`,
+/// `T` and `Z` in either case; the ranges are left to chrono.
+fn is_date_time(b: &[u8]) -> bool {
+    let digits = |t: &[u8]| !t.is_empty() && t.iter().all(u8::is_ascii_digit);
+    let hh_mm = |t: &[u8]| t.len() == 5 && digits(&t[..2]) && t[2] == b':' && digits(&t[3..]);
+    if b.len() < 20 || !is_date(&b[..10]) || !matches!(b[10], b'T' | b't') {
+        return false;
+    }
+    let (time, mut rest) = b[11..].split_at(8);
+    if !(hh_mm(&time[..5]) && time[5] == b':' && digits(&time[6..])) {
+        return false;
+    }
+    if let Some(fraction) = rest.strip_prefix(b".") {
+        let n = fraction.iter().take_while(|c| c.is_ascii_digit()).count();
+        if n == 0 {
+            return false;
+        }
+        rest = &fraction[n..];
+    }
+    match rest {
+        [b'Z' | b'z'] => true,
+        [b'+' | b'-', offset @ ..] => hh_mm(offset),
+        _ => false,
+    }
+}
+
+/// Rewrites every whole number written as a float (`256.0`, `1e3`) as an integer, so that
+/// an integer field takes it; a float field takes either spelling alike.
+fn whole_numbers_as_integers(value: &mut serde_json::Value) {
+    use serde_json::Value;
+    match value {
+        Value::Number(n) => {
+            // Below 2^63 every whole f64 converts exactly.
+            const LIMIT: f64 = 9_223_372_036_854_775_808.0;
+            if let Some(f) = n.as_f64().filter(|_| n.is_f64()) {
+                if f.fract() == 0.0 && f.abs() < LIMIT {
+                    *value = Value::from(f as i64);
+                }
+            }
+        }
+        Value::Array(items) => items.iter_mut().for_each(whole_numbers_as_integers),
+        Value::Object(map) => map.values_mut().for_each(whole_numbers_as_integers),
+        _ => {}
+    }
+}
+
+/// The OpenAPI schema of a record, by hand: `kind` and `body` travel beside `id` and
+/// `revision` (an adjacently tagged enum, flattened), which the derive cannot state. One
+/// branch per [`RecordKind`], each naming its `kind` and the schema of its `body`.
+#[cfg(feature = "openapi")]
+mod record_schema {
+    use super::{Record, RecordKind};
+    use utoipa::openapi::schema::{
+        KnownFormat, ObjectBuilder, OneOfBuilder, Schema, SchemaFormat, Type,
+    };
+    use utoipa::openapi::{Ref, RefOr};
+    use utoipa::{PartialSchema, ToSchema};
+
+    /// The schema of the `body` of a record of `kind`.
+    fn body_schema(kind: RecordKind) -> RefOr<Schema> {
+        let name = match kind {
+            RecordKind::Meeting => "Meeting",
+            RecordKind::Submission => "Submission",
+            RecordKind::RosterCode => "RosterCode",
+            RecordKind::Outreach => "Outreach",
+        };
+        RefOr::Ref(Ref::from_schema_name(name))
+    }
+
+    impl PartialSchema for Record {
+        fn schema() -> RefOr<Schema> {
+            let mut one_of = OneOfBuilder::new().description(Some(
+                "One record revision: `id` and `revision` name it, `kind` says what `body` is. \
+                 The rules of its shape are in the schema; whether a submission fits its \
+                 instrument version is checked against the stored instruments and answered per \
+                 record (`rejected` with a `reason_code`), as are a body whose id or revision \
+                 differs from the record's (`record_mismatch`), an id another device sent first \
+                 and a revision already held with other content.",
+            ));
+            for kind in RecordKind::ALL {
+                one_of = one_of.item(
+                    ObjectBuilder::new()
+                        .title(Some(format!("{kind} record")))
+                        .property(
+                            "id",
+                            ObjectBuilder::new()
+                                .schema_type(Type::String)
+                                .format(Some(SchemaFormat::KnownFormat(KnownFormat::Uuid))),
+                        )
+                        .required("id")
+                        .property(
+                            "revision",
+                            ObjectBuilder::new()
+                                .schema_type(Type::Integer)
+                                .format(Some(SchemaFormat::KnownFormat(KnownFormat::UInt32)))
+                                .minimum(Some(1))
+                                .maximum(Some(u32::MAX as usize))
+                                .description(Some("Counts from 1; every edit is a new revision.")),
+                        )
+                        .required("revision")
+                        .property(
+                            "kind",
+                            ObjectBuilder::new()
+                                .schema_type(Type::String)
+                                .enum_values(Some([kind.as_str()])),
+                        )
+                        .required("kind")
+                        .property("body", body_schema(kind))
+                        .required("body"),
+                );
+            }
+            one_of.into()
+        }
+    }
+
+    impl ToSchema for Record {
+        fn schemas(schemas: &mut Vec<(String, RefOr<Schema>)>) {
+            use campo_core::{Meeting, Outreach, Submission};
+            schemas.push((Meeting::name().into(), Meeting::schema()));
+            <Meeting as ToSchema>::schemas(schemas);
+            schemas.push((Submission::name().into(), Submission::schema()));
+            <Submission as ToSchema>::schemas(schemas);
+            schemas.push((
+                super::RosterCode::name().into(),
+                super::RosterCode::schema(),
+            ));
+            schemas.push((Outreach::name().into(), Outreach::schema()));
+            schemas.push((
+                campo_core::AnswerValue::name().into(),
+                campo_core::AnswerValue::schema(),
+            ));
+        }
+    }
+}
+
+/// Why a record is refused before any stored state is read: the answer's `reason_code`
+/// and `reason`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RecordProblem {
+    pub code: &'static str,
+    pub message: String,
+}
+
+/// `YYYY-MM` with a real month, exactly as the API document's pattern has it (chrono alone
+/// would also take a sign or a space in the year).
+fn is_month(period: &str) -> bool {
+    let b = period.as_bytes();
+    b.len() == 7
+        && b[..4].iter().all(u8::is_ascii_digit)
+        && b[4] == b'-'
+        && matches!((b[5], b[6]), (b'0', b'1'..=b'9') | (b'1', b'0'..=b'2'))
+}
+
+impl Record {
+    /// The rules of a record's shape, which the API document states as a schema: revisions
+    /// count from 1 (a meeting's too), a roster code is a code, an outreach period is a
+    /// month. The server refuses a push holding such a record with 422 before reading
+    /// anything; the tablet checks them before sending ([`Record::check`]).
+    pub fn shape_problem(&self) -> Option<RecordProblem> {
+        let revision = |what: &str| RecordProblem {
+            code: "revision_invalid",
+            message: format!("{what} revision 0: revisions count from 1"),
+        };
+        if self.revision == 0 {
+            return Some(revision("the record's"));
+        }
+        match &self.body {
+            RecordBody::Meeting(m) if m.revision == 0 => Some(revision("the meeting's")),
+            RecordBody::RosterCode(r) => check_roster_code(&r.code).err().map(Into::into),
+            RecordBody::Outreach(o) => match check_outreach(o) {
+                Err(e) => Some(e.into()),
+                Ok(()) if !is_month(&o.period) => {
+                    Some(RecordRuleError::OutreachPeriod(o.period.clone()).into())
+                }
+                Ok(()) => None,
+            },
+            _ => None,
+        }
+    }
+
+    /// The rules every record keeps whatever the project's instruments: those of its shape
+    /// ([`Record::shape_problem`]), then its envelope agrees with its body. The tablet
+    /// checks them before sending; the server checks them again on receipt (a mismatch is
+    /// answered per record, `record_mismatch`).
+    pub fn check(&self) -> Result<(), RecordProblem> {
+        if let Some(problem) = self.shape_problem() {
+            return Err(problem);
+        }
+        let mismatch = |what: String| RecordProblem {
+            code: "record_mismatch",
+            message: what,
+        };
+        match &self.body {
+            RecordBody::Meeting(m) if m.id != self.id || m.revision != self.revision => {
+                Err(mismatch(format!(
+                    "the meeting's id/revision ({}/{}) differ from the record's ({}/{})",
+                    m.id, m.revision, self.id, self.revision
+                )))
+            }
+            RecordBody::Submission(s) if s.id != self.id => Err(mismatch(format!(
+                "the submission's id {} differs from the record's {}",
+                s.id, self.id
+            ))),
+            _ => Ok(()),
+        }
+    }
+}
+
+impl From<RecordRuleError> for RecordProblem {
+    fn from(e: RecordRuleError) -> Self {
+        RecordProblem {
+            code: e.code(),
+            message: e.to_string(),
+        }
+    }
+}
+
+/// Most records in one push, and the most the client puts in one batch.
+pub const MAX_PUSH_RECORDS: usize = 2_000;
+/// Most bytes of one request body, before and after gzip.
+pub const MAX_BODY_BYTES: usize = 8 * 1024 * 1024;
+
 /// `POST /api/v1/sync/push` (bearer token; body may be gzip with `Content-Encoding: gzip`).
 /// `batch_id` is the batch's idempotency key: resending the same batch is always safe.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PushRequest {
+    /// The batch's idempotency key: the same batch sent again gets its first answer.
     pub batch_id: Uuid,
+    /// At most 2,000 ([`MAX_PUSH_RECORDS`]); more is answered 413.
+    #[cfg_attr(feature = "openapi", schema(max_items = 2000))]
     pub records: Vec<Record>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum PushStatus {
     /// Newly stored in this request.
@@ -74,34 +528,139 @@ pub enum PushStatus {
     Rejected,
 }
 
+/// The answer for one pushed record, in the order they were sent.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PushResult {
     pub id: Uuid,
+    #[cfg_attr(feature = "openapi", schema(minimum = 1, maximum = 4294967295_u64))]
     pub revision: u32,
     pub status: PushStatus,
+    /// Why the record was rejected, for people.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
+    /// A stable code for `reason` (e.g. `unknown_instrument_version`), for the tablet to act
+    /// on without parsing text. The checks against the stored instruments answer
+    /// `unknown_instrument`, `unknown_instrument_version`, `respondent_on_anonymous`,
+    /// `phase_missing`, `phase_not_allowed` or `invalid_answers`; the checks against
+    /// stored records `owned_by_another_device`, `kind_mismatch` or `revision_conflict`;
+    /// a body whose id or revision differs from the record's `record_mismatch`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason_code: Option<String>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PushResponse {
+    /// One per pushed record, in order.
     pub results: Vec<PushResult>,
 }
 
-/// `GET /api/v1/sync/pull?since=CURSOR` (bearer token): what the device should hold
-/// that changed after `since`, and the cursor to send next time.
+/// Items in one pull page when the client names no `limit`, and the most it may ask for.
+pub const DEFAULT_PULL_LIMIT: u32 = 500;
+pub const MAX_PULL_LIMIT: u32 = 5_000;
+/// The largest cursor: the server counts in a signed 64-bit integer.
+pub const MAX_CURSOR: u64 = i64::MAX as u64;
+
+/// `GET /api/v1/sync/pull?since=CURSOR&limit=N` (bearer token): what the device should
+/// hold that changed after `since` in its project, at most `limit` items, and the cursor
+/// to send next time. While `more` is true the client asks again from the new cursor.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PullResponse {
+    /// Where the next pull starts (`since`).
+    #[cfg_attr(feature = "openapi", schema(maximum = 9223372036854775807_u64))]
     pub cursor: u64,
+    /// More changes wait after `cursor`.
+    #[serde(default)]
+    pub more: bool,
     pub instruments: Vec<Instrument>,
+    /// Always empty: other devices' roster codes are of no use to a tablet (kept so that
+    /// tablets that expect the field still parse the answer).
+    #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(max_items = 0))]
     pub roster: Vec<RosterCode>,
-    /// Current revisions of other devices' meetings.
+    /// Current revisions of other devices' meetings in the same project.
     pub meetings: Vec<Meeting>,
+    /// The project's targets, for the tablet's own report.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub targets: Option<Targets>,
 }
 
 /// Every 4xx/5xx body: a stable machine-readable `code` and a human `message`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ApiError {
     pub code: String,
     pub message: String,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use campo_core::Outreach;
+
+    #[test]
+    fn kinds_round_trip_through_their_names() {
+        for k in RecordKind::ALL {
+            assert_eq!(RecordKind::parse(k.as_str()), Some(k));
+            assert_eq!(serde_json::to_value(k).unwrap(), k.as_str());
+        }
+        assert_eq!(RecordKind::parse(""), None);
+    }
+
+    #[test]
+    fn records_are_checked_before_any_state() {
+        let outreach = |p: &str| Record {
+            id: Uuid::now_v7(),
+            revision: 1,
+            body: RecordBody::Outreach(Outreach {
+                period: p.into(),
+                ..Outreach::default()
+            }),
+        };
+        assert!(outreach("2026-04").check().is_ok());
+        assert_eq!(
+            outreach("April").check().unwrap_err().code,
+            "outreach_period_invalid"
+        );
+        // chrono alone would read these as months; the API document's pattern does not.
+        for loose in ["+202-03", " 202-03", "2026- 3", "-001-03"] {
+            assert!(campo_core::rules::check_outreach(&Outreach {
+                period: loose.into(),
+                ..Outreach::default()
+            })
+            .is_ok());
+            assert_eq!(
+                outreach(loose).check().unwrap_err().code,
+                "outreach_period_invalid",
+                "{loose:?}"
+            );
+        }
+        let mut zero = outreach("2026-04");
+        zero.revision = 0;
+        assert_eq!(zero.check().unwrap_err().code, "revision_invalid");
+        let json = serde_json::to_string(&zero).unwrap();
+        let refused = serde_json::from_str::<Record>(&json).unwrap_err();
+        assert!(
+            refused.is_data() && refused.to_string().contains("revision_invalid"),
+            "{refused}"
+        );
+        let roster = Record {
+            id: Uuid::now_v7(),
+            revision: 1,
+            body: RecordBody::RosterCode(RosterCode {
+                code: String::new(),
+            }),
+        };
+        assert_eq!(roster.check().unwrap_err().code, "roster_code_invalid");
+        assert_eq!(roster.body.kind(), RecordKind::RosterCode);
+    }
+
+    #[test]
+    fn a_pull_answer_of_the_first_release_still_parses() {
+        let old = r#"{"cursor": 7, "instruments": [], "roster": [], "meetings": []}"#;
+        let parsed: PullResponse = serde_json::from_str(old).unwrap();
+        assert!(!parsed.more && parsed.targets.is_none());
+    }
 }
