@@ -1,18 +1,19 @@
-//! The `campo-server` command line: serve, enroll, devices, report, export, admin-password.
+//! The `campo-server` command line: serve, projects, enroll, devices, report, export,
+//! backup, admin-password. `--db` is global: before or after the subcommand, or from
+//! `CAMPO_DB`.
 
 use crate::admin_password::hash_password;
 use crate::export::{self, Format as ExportFormat};
 use crate::html::report_page;
 use crate::http::admin::PASSWORD_SETTING;
-use crate::http::{router, AppState};
 use crate::secret::{new_enroll_code, normalize_code, sha256_hex};
-use crate::store::{sqlite::SqliteStore, Store};
-use crate::{catalog, StoreError};
+use crate::store::{self, DbTarget, Project, StorageError, Store, DEFAULT_PROJECT};
+use crate::{catalog, serve};
 use campo_core::report::{compute, render_csv, render_text, Targets};
 use campo_core::Lang;
-use chrono::{Duration, Utc};
-use clap::{Parser, Subcommand, ValueEnum};
-use std::io::{BufRead, Write};
+use chrono::{Duration, NaiveDate, Utc};
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use std::io::BufRead;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -22,7 +23,7 @@ use uuid::Uuid;
 #[derive(Debug, Error)]
 pub enum CliError {
     #[error(transparent)]
-    Store(#[from] StoreError),
+    Store(#[from] StorageError),
     #[error(transparent)]
     Export(#[from] export::ExportError),
     #[error("{0}")]
@@ -34,6 +35,9 @@ pub enum CliError {
 #[derive(Parser, Debug)]
 #[command(name = "campo-server", version, about = "Campo's central server")]
 pub struct Cli {
+    /// The database: a SQLite file path (created if missing) or a postgres:// URL.
+    #[arg(long, global = true, env = "CAMPO_DB", hide_env_values = true)]
+    db: Option<String>,
     #[command(subcommand)]
     command: Command,
 }
@@ -61,12 +65,18 @@ enum ReportFormat {
     Html,
 }
 
+/// `--project`, defaulting to the project every server starts with.
+#[derive(Args, Debug, Clone)]
+struct ProjectArg {
+    /// The project (pilot); a single-pilot server needs no other than `default`.
+    #[arg(long, default_value = DEFAULT_PROJECT)]
+    project: String,
+}
+
 #[derive(Subcommand, Debug)]
 enum Command {
     /// Run the HTTP API and the admin page.
     Serve {
-        #[arg(long)]
-        db: PathBuf,
         #[arg(long, default_value = "127.0.0.1:8080")]
         listen: SocketAddr,
         /// PEM certificate chain: serve HTTPS (with --tls-key).
@@ -75,14 +85,19 @@ enum Command {
         #[arg(long, requires = "tls_cert")]
         tls_key: Option<PathBuf>,
     },
-    /// Create a one-time enrollment code (valid 15 minutes) for a new device.
+    /// Add, list and set the targets of projects.
+    Projects {
+        #[command(subcommand)]
+        action: ProjectsAction,
+    },
+    /// Create a one-time enrollment code (valid 15 minutes) for a new device of a project.
     Enroll {
-        #[arg(long)]
-        db: PathBuf,
+        #[command(flatten)]
+        project: ProjectArg,
         /// Who or what the device is (e.g. "Tablet Valle 1").
         #[arg(long)]
         name: String,
-        /// Print only {"code", "expires_at"}.
+        /// Print only {"code", "expires_at", "project"}.
         #[arg(long)]
         json: bool,
     },
@@ -91,19 +106,19 @@ enum Command {
         #[command(subcommand)]
         action: DevicesAction,
     },
-    /// Print the assessment report over all devices' data.
+    /// Print a project's assessment report over all its devices' data, against its targets.
     Report {
-        #[arg(long)]
-        db: PathBuf,
+        #[command(flatten)]
+        project: ProjectArg,
         #[arg(long, value_enum, default_value = "text")]
         format: ReportFormat,
         #[arg(long, value_enum, default_value = "it")]
         lang: LangArg,
     },
-    /// Write one file per instrument: one row per submission, one column per item.
+    /// Write one file per instrument of a project: one row per submission, one column per item.
     Export {
-        #[arg(long)]
-        db: PathBuf,
+        #[command(flatten)]
+        project: ProjectArg,
         #[arg(long, value_enum)]
         format: ExportFormat,
         #[arg(long)]
@@ -111,10 +126,14 @@ enum Command {
         #[arg(long, value_enum, default_value = "it")]
         lang: LangArg,
     },
+    /// Copy a SQLite database while the server runs (PostgreSQL: use pg_dump).
+    Backup {
+        /// The copy to write; never overwritten.
+        #[arg(long)]
+        out: PathBuf,
+    },
     /// Set the /admin password, read from standard input (one line).
     AdminPassword {
-        #[arg(long)]
-        db: PathBuf,
         /// Accepted for scripts; the password is always read from standard input.
         #[arg(long)]
         password_stdin: bool,
@@ -122,36 +141,145 @@ enum Command {
 }
 
 #[derive(Subcommand, Debug)]
-enum DevicesAction {
+enum ProjectsAction {
+    /// Add a project, with the pilot's instruments and default targets.
+    Add {
+        /// Its id: a-z, 0-9 and '-' (e.g. "valle-alta").
+        id: String,
+        /// A name for people (default: the id).
+        #[arg(long)]
+        name: Option<String>,
+        #[command(flatten)]
+        targets: TargetArgs,
+    },
     List {
         #[arg(long)]
-        db: PathBuf,
+        json: bool,
+    },
+    /// Change some of a project's targets; the others keep their value.
+    SetTargets {
+        id: String,
+        #[command(flatten)]
+        targets: TargetArgs,
+    },
+}
+
+/// Each target the coordinator may set; an absent flag keeps the current value.
+#[derive(Args, Debug, Clone, Default)]
+struct TargetArgs {
+    /// Family carers eligible in the area.
+    #[arg(long)]
+    eligible_carers: Option<u32>,
+    /// Share of them to reach, 0..1 (e.g. 0.3333).
+    #[arg(long)]
+    reach_fraction: Option<f64>,
+    /// First day of the pilot (YYYY-MM-DD), with --pilot-end.
+    #[arg(long)]
+    pilot_start: Option<NaiveDate>,
+    /// Last day of the pilot (YYYY-MM-DD), with --pilot-start.
+    #[arg(long)]
+    pilot_end: Option<NaiveDate>,
+    /// Months the cadence is counted over (instead of the pilot's dates).
+    #[arg(long)]
+    pilot_months: Option<u32>,
+    #[arg(long)]
+    courses_per_month: Option<u32>,
+    #[arg(long)]
+    peer_meetings_per_month: Option<u32>,
+    /// Satisfaction (%) must be above this.
+    #[arg(long)]
+    satisfaction_min: Option<f64>,
+    /// Mean post-quiz score (%) must be above this.
+    #[arg(long)]
+    understanding_min: Option<f64>,
+}
+
+impl TargetArgs {
+    fn apply(&self, t: &mut Targets) {
+        macro_rules! set {
+            ($($f:ident),*) => { $(if let Some(v) = self.$f { t.$f = v; })* };
+        }
+        set!(
+            eligible_carers,
+            reach_fraction,
+            courses_per_month,
+            peer_meetings_per_month,
+            satisfaction_min,
+            understanding_min
+        );
+        if self.pilot_months.is_some() {
+            t.pilot_months = self.pilot_months;
+        }
+        if self.pilot_start.is_some() {
+            t.pilot_start = self.pilot_start;
+        }
+        if self.pilot_end.is_some() {
+            t.pilot_end = self.pilot_end;
+        }
+    }
+}
+
+#[derive(Subcommand, Debug)]
+enum DevicesAction {
+    List {
+        /// Only this project's devices (default: every project's).
+        #[arg(long)]
+        project: Option<String>,
         #[arg(long)]
         json: bool,
     },
     Revoke {
-        #[arg(long)]
-        db: PathBuf,
         id: Uuid,
     },
 }
 
-fn open(db: &std::path::Path) -> Result<SqliteStore, CliError> {
-    Ok(SqliteStore::open(db)?)
+pub fn run(cli: Cli) -> Result<(), CliError> {
+    let target = DbTarget::parse(cli.db.as_deref().ok_or_else(|| {
+        CliError::Usage(
+            "no database: give --db PATH_OR_URL (a SQLite file or postgres://...) or set CAMPO_DB"
+                .into(),
+        )
+    })?)
+    .map_err(CliError::Usage)?;
+    let runtime = tokio::runtime::Runtime::new()?;
+    if let Command::Serve {
+        listen,
+        tls_cert,
+        tls_key,
+    } = cli.command
+    {
+        return runtime.block_on(serve::serve(&target, listen, tls_cert.zip(tls_key)));
+    }
+    runtime.block_on(async move {
+        let store = store::open(&target).await?;
+        command(store, cli.command).await
+    })
 }
 
-pub fn run(cli: Cli) -> Result<(), CliError> {
-    match cli.command {
-        Command::Serve {
-            db,
-            listen,
-            tls_cert,
-            tls_key,
-        } => serve(db, listen, tls_cert.zip(tls_key)),
-        Command::Enroll { db, name, json } => enroll(&open(&db)?, &name, json),
+async fn known_project(store: &dyn Store, id: &str) -> Result<Project, CliError> {
+    store.project(id).await?.ok_or_else(|| {
+        CliError::Usage(format!(
+            "no project {id:?}; see `campo-server projects list`"
+        ))
+    })
+}
+
+async fn command(store: Arc<dyn Store>, command: Command) -> Result<(), CliError> {
+    let store = store.as_ref();
+    match command {
+        Command::Serve { .. } => unreachable!("handled in run"),
+        Command::Projects { action } => projects(store, action).await,
+        Command::Enroll {
+            project,
+            name,
+            json,
+        } => enroll(store, &project.project, &name, json).await,
         Command::Devices { action } => match action {
-            DevicesAction::List { db, json } => {
-                let devices = open(&db)?.devices()?;
+            DevicesAction::List { project, json } => {
+                if let Some(p) = &project {
+                    known_project(store, p).await?;
+                }
+                let devices = store.devices(project.as_deref()).await?;
                 if json {
                     println!(
                         "{}",
@@ -164,15 +292,15 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
                             .map(|t| format!("revoked {}", t.to_rfc3339()))
                             .unwrap_or("active".into());
                         println!(
-                            "{}  {}  ({})  {} records  {}",
-                            d.id, d.name, d.device_name, d.records, state
+                            "{}  [{}]  {}  ({})  {} records  {}",
+                            d.id, d.project, d.name, d.device_name, d.records, state
                         );
                     }
                 }
                 Ok(())
             }
-            DevicesAction::Revoke { db, id } => {
-                if open(&db)?.revoke(id, Utc::now())? {
+            DevicesAction::Revoke { id } => {
+                if store.revoke(id, Utc::now()).await? {
                     println!("device {id} revoked: its token is refused from its next request");
                     Ok(())
                 } else {
@@ -180,10 +308,18 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
                 }
             }
         },
-        Command::Report { db, format, lang } => {
-            let store = open(&db)?;
-            let catalog = catalog::load(&store)?;
-            let report = compute(&store.report_input()?, &catalog, &Targets::default());
+        Command::Report {
+            project,
+            format,
+            lang,
+        } => {
+            let project = known_project(store, &project.project).await?;
+            let catalog = catalog::load(store, &project.id).await?;
+            let report = compute(
+                &store.report_input(&project.id).await?,
+                &catalog,
+                &project.targets,
+            );
             let lang = Lang::from(lang);
             let out = match format {
                 ReportFormat::Text => render_text(&report, lang),
@@ -198,16 +334,16 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
             Ok(())
         }
         Command::Export {
-            db,
+            project,
             format,
             out,
             lang,
         } => {
-            let store = open(&db)?;
-            let catalog = catalog::load(&store)?;
+            let project = known_project(store, &project.project).await?;
+            let catalog = catalog::load(store, &project.id).await?;
             let tables = export::tables(
-                &store.submissions()?,
-                &store.report_input()?,
+                &store.submissions(&project.id).await?,
+                &store.report_input(&project.id).await?,
                 &catalog,
                 lang.into(),
             );
@@ -216,7 +352,12 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
             }
             Ok(())
         }
-        Command::AdminPassword { db, .. } => {
+        Command::Backup { out } => {
+            store.backup(&out).await?;
+            println!("backup written to {}", out.display());
+            Ok(())
+        }
+        Command::AdminPassword { .. } => {
             let mut line = String::new();
             std::io::stdin().lock().read_line(&mut line)?;
             let password = line.trim_end_matches(['\r', '\n']);
@@ -225,33 +366,101 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
                     "the admin password must be at least 10 characters".into(),
                 ));
             }
-            open(&db)?.set_setting(PASSWORD_SETTING, &hash_password(password))?;
+            store
+                .set_setting(PASSWORD_SETTING, &hash_password(password))
+                .await?;
             println!("admin password set");
             Ok(())
         }
     }
 }
 
-fn enroll(store: &dyn Store, name: &str, json: bool) -> Result<(), CliError> {
-    let name = name.trim();
-    if name.is_empty() {
-        return Err(CliError::Usage("--name must not be empty".into()));
+async fn projects(store: &dyn Store, action: ProjectsAction) -> Result<(), CliError> {
+    match action {
+        ProjectsAction::Add { id, name, targets } => {
+            let mut t = Targets::default();
+            targets.apply(&mut t);
+            let name = name.unwrap_or_else(|| id.clone());
+            if name.trim().is_empty() || name.chars().count() > 200 {
+                return Err(CliError::Usage("--name must be 1 to 200 characters".into()));
+            }
+            store
+                .add_project(&Project {
+                    id: id.clone(),
+                    name: name.trim().to_string(),
+                    targets: t,
+                    created_at: Utc::now(),
+                })
+                .await?;
+            let added = catalog::seed(store, &id).await?;
+            println!("project {id} added with {added} instruments");
+            Ok(())
+        }
+        ProjectsAction::List { json } => {
+            let projects = store.projects().await?;
+            if json {
+                println!(
+                    "{}",
+                    serde_json::to_string_pretty(&projects).unwrap_or_default()
+                );
+            } else {
+                for p in projects {
+                    let t = &p.targets;
+                    let months = match (t.pilot_start, t.pilot_end, t.pilot_months) {
+                        (_, _, Some(m)) => format!("{m} months"),
+                        (Some(s), Some(e), None) => format!("{s} to {e}"),
+                        _ => "months of the meetings".into(),
+                    };
+                    println!(
+                        "{}  {}  eligible {}  reach {:.0}%  {}  courses/month {}  peer/month {}  satisfaction > {}%  understanding > {}%",
+                        p.id,
+                        p.name,
+                        t.eligible_carers,
+                        t.reach_fraction * 100.0,
+                        months,
+                        t.courses_per_month,
+                        t.peer_meetings_per_month,
+                        t.satisfaction_min,
+                        t.understanding_min
+                    );
+                }
+            }
+            Ok(())
+        }
+        ProjectsAction::SetTargets { id, targets } => {
+            let mut t = known_project(store, &id).await?.targets;
+            targets.apply(&mut t);
+            store.set_targets(&id, &t).await?;
+            println!("targets of {id} set");
+            Ok(())
+        }
     }
+}
+
+async fn enroll(store: &dyn Store, project: &str, name: &str, json: bool) -> Result<(), CliError> {
+    let name = name.trim();
+    if name.is_empty() || name.chars().count() > 100 {
+        return Err(CliError::Usage("--name must be 1 to 100 characters".into()));
+    }
+    known_project(store, project).await?;
     let code = new_enroll_code();
     let expires_at = Utc::now() + Duration::minutes(15);
-    store.add_enroll_code(
-        &sha256_hex(normalize_code(&code).as_bytes()),
-        name,
-        expires_at,
-    )?;
+    store
+        .add_enroll_code(
+            project,
+            &sha256_hex(normalize_code(&code).as_bytes()),
+            name,
+            expires_at,
+        )
+        .await?;
     if json {
         println!(
             "{}",
-            serde_json::json!({ "code": code, "expires_at": expires_at })
+            serde_json::json!({ "code": code, "expires_at": expires_at, "project": project })
         );
         return Ok(());
     }
-    println!("Enrollment code for {name}: {code}");
+    println!("Enrollment code for {name} (project {project}): {code}");
     println!(
         "Valid until {} (one use).",
         expires_at.format("%Y-%m-%d %H:%M UTC")
@@ -265,59 +474,4 @@ fn enroll(store: &dyn Store, name: &str, json: bool) -> Result<(), CliError> {
         println!("{art}");
     }
     Ok(())
-}
-
-fn serve(db: PathBuf, listen: SocketAddr, tls: Option<(PathBuf, PathBuf)>) -> Result<(), CliError> {
-    let store = SqliteStore::open(&db)?;
-    let catalog = catalog::seed_and_load(&store)?;
-    let state = Arc::new(AppState::new(Arc::new(store), catalog));
-    let app = router(state).into_make_service_with_connect_info::<SocketAddr>();
-    let listener = std::net::TcpListener::bind(listen)?;
-    listener.set_nonblocking(true)?;
-    let addr = listener.local_addr()?;
-    let runtime = tokio::runtime::Runtime::new()?;
-    runtime.block_on(async move {
-        let handle = axum_server::Handle::new();
-        let shutdown = handle.clone();
-        tokio::spawn(async move {
-            shutdown_signal().await;
-            shutdown.graceful_shutdown(Some(std::time::Duration::from_secs(10)));
-        });
-        match tls {
-            Some((cert, key)) => {
-                let _ = rustls::crypto::ring::default_provider().install_default();
-                let config =
-                    axum_server::tls_rustls::RustlsConfig::from_pem_file(cert, key).await?;
-                println!("listening on https://{addr}");
-                std::io::stdout().flush()?;
-                axum_server::from_tcp_rustls(listener, config)
-                    .handle(handle)
-                    .serve(app)
-                    .await
-            }
-            None => {
-                println!("listening on http://{addr}");
-                std::io::stdout().flush()?;
-                axum_server::from_tcp(listener)
-                    .handle(handle)
-                    .serve(app)
-                    .await
-            }
-        }
-    })?;
-    Ok(())
-}
-
-async fn shutdown_signal() {
-    #[cfg(unix)]
-    {
-        let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
-            .expect("signal handler");
-        tokio::select! {
-            _ = tokio::signal::ctrl_c() => {},
-            _ = term.recv() => {},
-        }
-    }
-    #[cfg(not(unix))]
-    let _ = tokio::signal::ctrl_c().await;
 }

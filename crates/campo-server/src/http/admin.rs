@@ -1,6 +1,7 @@
-//! `/admin`: the report and the devices, with a revoke button, behind HTTP Basic auth
+//! `/admin`: a project's report and devices, with a revoke button, behind HTTP Basic auth
 //! against the PBKDF2 hash set by `campo-server admin-password`. Revoking is a POST that
-//! must carry this process's CSRF token, which only a page the admin loaded can know.
+//! must carry the server's CSRF token, which only a page the admin loaded can know. The
+//! token is kept in the database so that every server process accepts the same one.
 
 use super::error::ApiErr;
 use super::State;
@@ -13,34 +14,37 @@ use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
-use campo_core::report::{compute, Targets};
+use campo_core::report::compute;
 use campo_core::Lang;
 use chrono::Utc;
 use std::sync::Mutex;
 use uuid::Uuid;
 
 pub const PASSWORD_SETTING: &str = "admin_password_hash";
+const CSRF_SETTING: &str = "admin_csrf_token";
 
+/// This process's cache of the last password that matched (a cache only: losing it costs
+/// one more PBKDF2).
 pub struct AdminState {
-    csrf: String,
     /// (stored hash, SHA-256 of the password that matched it): PBKDF2 at 600k iterations
     /// takes a noticeable fraction of a second, too slow to pay on every page load.
     verified: Mutex<Option<(String, String)>>,
 }
 
-impl AdminState {
-    pub fn new() -> AdminState {
+impl Default for AdminState {
+    fn default() -> Self {
         AdminState {
-            csrf: new_token(),
             verified: Mutex::new(None),
         }
     }
 }
 
-impl Default for AdminState {
-    fn default() -> Self {
-        Self::new()
-    }
+/// The CSRF token shared by every process: the first to ask stores one.
+async fn csrf_token(state: &State) -> Result<String, ApiErr> {
+    Ok(state
+        .store
+        .setting_or_insert(CSRF_SETTING, &new_token())
+        .await?)
 }
 
 fn challenge() -> Response {
@@ -66,9 +70,10 @@ async fn check(state: &State, headers: &HeaderMap) -> Result<(), Response> {
         .and_then(|s| s.split_once(':').map(|(_, p)| p.to_string()))
         .ok_or_else(challenge)?;
     let stored = state
-        .blocking(|store| Ok(store.setting(PASSWORD_SETTING)?))
+        .store
+        .setting(PASSWORD_SETTING)
         .await
-        .map_err(IntoResponse::into_response)?;
+        .map_err(|e| ApiErr::from(e).into_response())?;
     let Some(stored) = stored else {
         return Err(ApiErr::new(
             StatusCode::SERVICE_UNAVAILABLE,
@@ -105,13 +110,39 @@ async fn check(state: &State, headers: &HeaderMap) -> Result<(), Response> {
     Ok(())
 }
 
-fn lang_of(query: Option<&str>) -> Lang {
+fn query_value<'a>(query: Option<&'a str>, key: &str) -> Option<&'a str> {
     query
         .unwrap_or("")
         .split('&')
-        .find_map(|p| p.strip_prefix("lang="))
+        .find_map(|p| p.strip_prefix(key)?.strip_prefix('='))
+}
+
+fn lang_of(query: Option<&str>) -> Lang {
+    query_value(query, "lang")
         .and_then(Lang::parse)
         .unwrap_or(Lang::It)
+}
+
+async fn page_data(
+    state: &State,
+    project_id: &str,
+) -> Result<
+    (
+        campo_core::report::Report,
+        Vec<crate::store::DeviceInfo>,
+        String,
+    ),
+    ApiErr,
+> {
+    let project =
+        state.store.project(project_id).await?.ok_or_else(|| {
+            ApiErr::new(StatusCode::NOT_FOUND, "unknown_project", "no such project")
+        })?;
+    let catalog = state.catalogs.get(state.store.as_ref(), project_id).await?;
+    let input = state.store.report_input(project_id).await?;
+    let report = compute(&input, &catalog, &project.targets);
+    let devices = state.store.devices(Some(project_id)).await?;
+    Ok((report, devices, csrf_token(state).await?))
 }
 
 pub async fn page_handler(state: State, headers: HeaderMap, query: Option<String>) -> Response {
@@ -119,30 +150,24 @@ pub async fn page_handler(state: State, headers: HeaderMap, query: Option<String
         return r;
     }
     let lang = lang_of(query.as_deref());
-    let catalog = state.catalog.clone();
-    let data = state
-        .blocking(move |store| {
-            let input = store.report_input()?;
-            Ok((
-                compute(&input, &catalog, &Targets::default()),
-                store.devices()?,
-            ))
-        })
-        .await;
-    let (report, devices) = match data {
+    let project = query_value(query.as_deref(), "project")
+        .unwrap_or(crate::store::DEFAULT_PROJECT)
+        .to_string();
+    let (report, devices, csrf) = match page_data(&state, &project).await {
         Ok(d) => d,
         Err(e) => return e.into_response(),
     };
     let en = lang == Lang::En;
     let mut body = String::new();
     body.push_str(&format!(
-        "<p><a href=\"?lang=it\">Italiano</a> · <a href=\"?lang=en\">English</a></p><h2>{}</h2>\
+        "<p><a href=\"?project={p}&amp;lang=it\">Italiano</a> · <a href=\"?project={p}&amp;lang=en\">English</a></p><h2>{}</h2>\
          <table><tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th></th></tr>",
         if en { "Devices" } else { "Dispositivi" },
         if en { "Name" } else { "Nome" },
         if en { "Enrolled" } else { "Registrato" },
         if en { "Records" } else { "Record" },
         if en { "State" } else { "Stato" },
+        p = escape(&project),
     ));
     for d in &devices {
         let state_cell = match d.revoked_at {
@@ -158,7 +183,7 @@ pub async fn page_handler(state: State, headers: HeaderMap, query: Option<String
                 "<form method=\"post\" action=\"/admin/devices/{}/revoke\"><input type=\"hidden\" name=\"csrf\" value=\"{}\">\
                  <button type=\"submit\">{}</button></form>",
                 d.id,
-                escape(&state.admin.csrf),
+                escape(&csrf),
                 if en { "Revoke" } else { "Revoca" }
             )
         } else {
@@ -204,7 +229,11 @@ pub async fn revoke(
         .split('&')
         .find_map(|p| p.strip_prefix("csrf="))
         .unwrap_or("");
-    if !same(token.as_bytes(), state.admin.csrf.as_bytes()) {
+    let csrf = match csrf_token(&state).await {
+        Ok(t) => t,
+        Err(e) => return e.into_response(),
+    };
+    if !same(token.as_bytes(), csrf.as_bytes()) {
         return ApiErr::new(
             StatusCode::FORBIDDEN,
             "csrf",
@@ -216,14 +245,11 @@ pub async fn revoke(
         return ApiErr::new(StatusCode::NOT_FOUND, "unknown_device", "no such device")
             .into_response();
     };
-    match state
-        .blocking(move |store| Ok(store.revoke(id, Utc::now())?))
-        .await
-    {
+    match state.store.revoke(id, Utc::now()).await {
         Ok(true) => Redirect::to("/admin").into_response(),
         Ok(false) => {
             ApiErr::new(StatusCode::NOT_FOUND, "unknown_device", "no such device").into_response()
         }
-        Err(e) => e.into_response(),
+        Err(e) => ApiErr::from(e).into_response(),
     }
 }

@@ -5,12 +5,12 @@
 use super::error::ApiErr;
 use super::State;
 use crate::secret::sha256_hex;
+use crate::store::DeviceIdentity;
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
-use uuid::Uuid;
 
-/// The authenticated device.
-pub struct DeviceAuth(pub Uuid);
+/// The authenticated device and its project.
+pub struct DeviceAuth(pub DeviceIdentity);
 
 impl FromRequestParts<State> for DeviceAuth {
     type Rejection = ApiErr;
@@ -27,9 +27,9 @@ impl FromRequestParts<State> for DeviceAuth {
             .map(str::trim)
             .filter(|t| !t.is_empty() && t.len() <= 128)
             .ok_or_else(ApiErr::unauthorized)?;
-        let hash = sha256_hex(token.as_bytes());
         let device = state
-            .blocking(move |store| Ok(store.authenticate(&hash)?))
+            .store
+            .authenticate(&sha256_hex(token.as_bytes()))
             .await?;
         device.map(DeviceAuth).ok_or_else(ApiErr::unauthorized)
     }

@@ -8,12 +8,12 @@ use axum::body::Body;
 use axum::extract::{ConnectInfo, State as AxState};
 use axum::http::{HeaderMap, StatusCode};
 use axum::Json;
-use campo_sync::wire::{EnrollRequest, EnrollResponse, Health};
+use campo_wire::{EnrollRequest, EnrollResponse, Health};
 use chrono::Utc;
 use std::net::SocketAddr;
 
 #[utoipa::path(get, path = "/api/v1/health", tag = "device",
-    responses((status = 200, description = "The server is up", body = crate::http::openapi::HealthDoc)))]
+    responses((status = 200, description = "The server is up", body = campo_wire::Health)))]
 pub async fn health() -> Json<Health> {
     Json(Health {
         status: "ok".into(),
@@ -24,14 +24,30 @@ pub async fn health() -> Json<Health> {
 
 /// Enrollment bodies are tiny; anything bigger is not an enrollment.
 const MAX_ENROLL_BODY: usize = 4 * 1024;
+/// Attempts per client address per minute: enough for an office enrolling a few tablets,
+/// far too slow to guess a code within its 15 minutes. Counted in the database, so two
+/// server processes do not each allow the full number.
+const ENROLL_PER_MINUTE: u32 = 10;
 
 #[utoipa::path(post, path = "/api/v1/devices/enroll", tag = "device",
-    request_body = crate::http::openapi::EnrollRequestDoc,
+    request_body(content = campo_wire::EnrollRequest, content_type = "application/json",
+        description = "A one-time code and the tablet's name; at most 4 KiB, may be sent with \
+            Content-Encoding: gzip. Each code works once, for 15 minutes."),
     responses(
-        (status = 200, description = "Enrolled: keep the token, it is shown once", body = crate::http::openapi::EnrollResponseDoc),
-        (status = 400, description = "Malformed JSON", body = crate::http::openapi::ApiErrorDoc),
-        (status = 401, description = "Code unknown, used or expired", body = crate::http::openapi::ApiErrorDoc),
-        (status = 429, description = "Too many attempts from this address", body = crate::http::openapi::ApiErrorDoc),
+        (status = 200, description = "Enrolled: keep the token, it is shown once", body = campo_wire::EnrollResponse),
+        (status = 400, description = "Malformed JSON (`malformed_json`) or a gzip body that does not \
+            decode (`bad_gzip`)", body = campo_wire::ApiError),
+        (status = 401, description = "The code is unknown, already used or expired \
+            (`invalid_enroll_code`)", body = campo_wire::ApiError),
+        (status = 413, description = "The body is over 4 KiB, sent or inflated \
+            (`payload_too_large`)", body = campo_wire::ApiError),
+        (status = 415, description = "A Content-Encoding other than gzip or identity \
+            (`unsupported_encoding`)", body = campo_wire::ApiError),
+        (status = 422, description = "Well-formed JSON that is not an enrollment as the schema \
+            states it (`invalid_request`)", body = campo_wire::ApiError),
+        (status = 429, description = "More than 10 attempts this minute from this address \
+            (`rate_limited`); checked before anything else", body = campo_wire::ApiError),
+        (status = 500, description = "The server failed (`internal`); nothing was changed", body = campo_wire::ApiError),
     ))]
 pub async fn enroll(
     AxState(state): AxState<State>,
@@ -39,7 +55,17 @@ pub async fn enroll(
     headers: HeaderMap,
     body: Body,
 ) -> Result<Json<EnrollResponse>, ApiErr> {
-    if !state.enroll_limiter.allow(peer.ip()) {
+    let allowed = state
+        .store
+        .rate_limit(
+            &format!("enroll:{}", peer.ip()),
+            Utc::now(),
+            std::time::Duration::from_secs(60),
+            ENROLL_PER_MINUTE,
+        )
+        .await?;
+    if !allowed {
+        tracing::warn!(peer = %peer.ip(), "enrollment rate limit");
         return Err(ApiErr::new(
             StatusCode::TOO_MANY_REQUESTS,
             "rate_limited",
@@ -60,12 +86,17 @@ pub async fn enroll(
     let token = new_token();
     let token_hash = sha256_hex(token.as_bytes());
     let device = state
-        .blocking(move |store| {
-            Ok(store.enroll(&code_hash, &device_name, &token_hash, Utc::now())?)
-        })
+        .store
+        .enroll(&code_hash, &device_name, &token_hash, Utc::now())
         .await?;
     match device {
-        Some(device_id) => Ok(Json(EnrollResponse { device_id, token })),
+        Some(d) => {
+            tracing::info!(device = %d.device_id, project = %d.project, "enrolled");
+            Ok(Json(EnrollResponse {
+                device_id: d.device_id,
+                token,
+            }))
+        }
         None => Err(ApiErr::new(
             StatusCode::UNAUTHORIZED,
             "invalid_enroll_code",

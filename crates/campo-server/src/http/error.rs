@@ -3,7 +3,7 @@
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use campo_sync::wire::ApiError;
+use campo_wire::ApiError;
 
 #[derive(Debug)]
 pub struct ApiErr {
@@ -34,8 +34,9 @@ impl ApiErr {
     }
 
     pub fn internal(what: impl std::fmt::Display) -> ApiErr {
-        // The detail goes to the server's log, not to the client.
-        eprintln!("internal error: {what}");
+        // The detail goes to the server's log, not to the client. Storage and task errors
+        // name the failing operation, never a record's content.
+        tracing::error!(error = %what, "internal error");
         ApiErr::new(
             StatusCode::INTERNAL_SERVER_ERROR,
             "internal",
@@ -44,9 +45,17 @@ impl ApiErr {
     }
 }
 
-impl From<crate::error::StoreError> for ApiErr {
-    fn from(e: crate::error::StoreError) -> Self {
-        ApiErr::internal(e)
+impl From<crate::store::StorageError> for ApiErr {
+    fn from(e: crate::store::StorageError) -> Self {
+        use crate::store::StorageError as E;
+        match e {
+            E::NotFound(what) => ApiErr::new(StatusCode::NOT_FOUND, "not_found", what),
+            E::Conflict(what) => ApiErr::new(StatusCode::CONFLICT, "conflict", what),
+            E::Invalid(what) => {
+                ApiErr::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_request", what)
+            }
+            other => ApiErr::internal(other),
+        }
     }
 }
 

@@ -12,53 +12,39 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::Json;
 use campo_core::catalog::Catalog;
 use campo_core::validate::validate_submission;
-use campo_sync::wire::{PullResponse, PushRequest, PushResponse, Record, RecordBody};
+use campo_wire::{
+    PullResponse, PushRequest, PushResponse, PushStatus, Record, RecordBody, DEFAULT_PULL_LIMIT,
+    MAX_CURSOR, MAX_PULL_LIMIT,
+};
+use chrono::Utc;
 
 /// Turns a wire record into what the store needs: its kind, canonical body, hash, and the
-/// reason validation refuses it, if any. Pure: no stored state is consulted here.
+/// reason a check refuses it, if any. Pure: no stored state is consulted here.
 pub fn prepare(record: &Record, catalog: &Catalog) -> Result<IncomingRecord, serde_json::Error> {
     // The canonical bytes are serde's serialization of the parsed body: field order is the
     // struct's and answers are a BTreeMap, so the same content always hashes the same,
     // whatever whitespace or key order the client sent.
-    let (kind, body, rejection) = match &record.body {
-        RecordBody::Meeting(m) => {
-            let reason = (m.id != record.id || m.revision != record.revision).then(|| {
-                format!(
-                    "the meeting's id/revision ({}/{}) differ from the record's ({}/{})",
-                    m.id, m.revision, record.id, record.revision
-                )
-            });
-            ("meeting", serde_json::to_string(m)?, reason)
-        }
-        RecordBody::Submission(s) => {
-            let reason = if s.id != record.id {
-                Some(format!(
-                    "the submission's id {} differs from the record's {}",
-                    s.id, record.id
-                ))
-            } else {
-                validate_submission(catalog, s).err().map(|e| e.to_string())
-            };
-            ("submission", serde_json::to_string(s)?, reason)
-        }
-        RecordBody::RosterCode(r) => {
-            let code = r.code.trim();
-            let reason = (code.is_empty() || code.chars().count() > 64)
-                .then(|| "a roster code must be 1 to 64 characters".to_string());
-            ("roster_code", serde_json::to_string(r)?, reason)
-        }
-        RecordBody::Outreach(o) => {
-            let valid = o.period.len() == 7
-                && chrono::NaiveDate::parse_from_str(&format!("{}-01", o.period), "%Y-%m-%d")
-                    .is_ok();
-            let reason = (!valid).then(|| format!("outreach period {:?} is not YYYY-MM", o.period));
-            ("outreach", serde_json::to_string(o)?, reason)
-        }
+    let body = match &record.body {
+        RecordBody::Meeting(m) => serde_json::to_string(m)?,
+        RecordBody::Submission(s) => serde_json::to_string(s)?,
+        RecordBody::RosterCode(r) => serde_json::to_string(r)?,
+        RecordBody::Outreach(o) => serde_json::to_string(o)?,
+    };
+    // The rules every record keeps first (the tablet checked them too), then those that
+    // depend on the project's instruments.
+    let rejection = match record.check() {
+        Err(p) => Some((p.code.to_string(), p.message)),
+        Ok(()) => match &record.body {
+            RecordBody::Submission(s) => validate_submission(catalog, s)
+                .err()
+                .map(|e| (e.code().to_string(), e.to_string())),
+            _ => None,
+        },
     };
     Ok(IncomingRecord {
         id: record.id,
         revision: record.revision,
-        kind,
+        kind: record.body.kind(),
         hash: sha256_hex(body.as_bytes()),
         body,
         rejection,
@@ -67,14 +53,27 @@ pub fn prepare(record: &Record, catalog: &Catalog) -> Result<IncomingRecord, ser
 
 #[utoipa::path(post, path = "/api/v1/sync/push", tag = "sync",
     security(("bearer" = [])),
-    request_body(content = crate::http::openapi::PushRequestDoc,
-        description = "A batch of records; may be sent with Content-Encoding: gzip"),
+    request_body(content = campo_wire::PushRequest, content_type = "application/json",
+        description = "A batch of records, stored in one transaction; at most 8 MiB, may be sent \
+            with Content-Encoding: gzip (at most 8 MiB inflated too). What depends on the \
+            project's stored instruments and records is answered per record in the 200 answer."),
     responses(
-        (status = 200, description = "Each record stored, duplicate or rejected with a reason", body = crate::http::openapi::PushResponseDoc),
-        (status = 400, description = "Malformed JSON or gzip", body = crate::http::openapi::ApiErrorDoc),
-        (status = 401, description = "No valid token", body = crate::http::openapi::ApiErrorDoc),
-        (status = 413, description = "Over 8 MiB (decompressed) or over 2,000 records", body = crate::http::openapi::ApiErrorDoc),
-        (status = 422, description = "Well-formed JSON that is not a push", body = crate::http::openapi::ApiErrorDoc),
+        (status = 200, description = "Each record `stored`, `duplicate` or `rejected` with a \
+            `reason_code`, in the order sent; the same batch_id sent again gets this same \
+            answer", body = campo_wire::PushResponse),
+        (status = 400, description = "Malformed JSON (`malformed_json`) or a gzip body that does not \
+            decode (`bad_gzip`)", body = campo_wire::ApiError),
+        (status = 401, description = "No valid device token, or a revoked one (`unauthorized`)", body = campo_wire::ApiError),
+        (status = 409, description = "With several servers on one PostgreSQL database only: the \
+            batch kept meeting concurrent writes of the same record ids (`conflict`); nothing \
+            was stored, send it again", body = campo_wire::ApiError),
+        (status = 413, description = "The body is over 8 MiB, sent or inflated (`payload_too_large`), \
+            or holds over 2,000 records (`too_many_records`)", body = campo_wire::ApiError),
+        (status = 415, description = "A Content-Encoding other than gzip or identity \
+            (`unsupported_encoding`)", body = campo_wire::ApiError),
+        (status = 422, description = "Well-formed JSON that is not a push as the schema states it \
+            (`invalid_request`), e.g. a roster code with spaces around it or a revision 0", body = campo_wire::ApiError),
+        (status = 500, description = "The server failed (`internal`); nothing was changed", body = campo_wire::ApiError),
     ))]
 pub async fn push(
     AxState(state): AxState<State>,
@@ -84,73 +83,125 @@ pub async fn push(
 ) -> Result<Json<PushResponse>, ApiErr> {
     let limits = state.limits;
     let bytes = read_capped(&headers, body, limits.max_body).await?;
-    let catalog = state.catalog.clone();
-    let response = state
-        .blocking(move |store| {
-            let req: PushRequest = parse_json(&bytes)?;
-            if req.records.len() > limits.max_records {
-                return Err(ApiErr::new(
-                    StatusCode::PAYLOAD_TOO_LARGE,
-                    "too_many_records",
-                    format!(
-                        "{} records in one push; send at most {} per batch",
-                        req.records.len(),
-                        limits.max_records
-                    ),
-                ));
-            }
-            let records = req
-                .records
-                .iter()
-                .map(|r| prepare(r, &catalog))
-                .collect::<Result<Vec<_>, _>>()
-                .map_err(ApiErr::internal)?;
-            Ok(store.push(device, req.batch_id, records)?)
-        })
+    let req: PushRequest = parse_json(&bytes)?;
+    if req.records.len() > limits.max_records {
+        return Err(ApiErr::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "too_many_records",
+            format!(
+                "{} records in one push; send at most {} per batch",
+                req.records.len(),
+                limits.max_records
+            ),
+        ));
+    }
+    let catalog = state
+        .catalogs
+        .get(state.store.as_ref(), &device.project)
         .await?;
+    let records = req
+        .records
+        .iter()
+        .map(|r| prepare(r, &catalog))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(ApiErr::internal)?;
+    let response = state
+        .store
+        .push(&device, req.batch_id, records, Utc::now())
+        .await?;
+    let count = |s: PushStatus| response.results.iter().filter(|r| r.status == s).count();
+    tracing::info!(
+        device = %device.device_id,
+        project = %device.project,
+        records = response.results.len(),
+        stored = count(PushStatus::Stored),
+        duplicate = count(PushStatus::Duplicate),
+        rejected = count(PushStatus::Rejected),
+        "push"
+    );
     Ok(Json(response))
 }
 
 #[utoipa::path(get, path = "/api/v1/sync/pull", tag = "sync",
     security(("bearer" = [])),
-    params(("since" = Option<u64>, Query, description = "The cursor from the previous pull; 0 or absent for everything")),
+    params(
+        ("since" = Option<u64>, Query, description = "The cursor from the previous pull; 0 or absent for everything", maximum = 9223372036854775807_u64),
+        ("limit" = Option<u32>, Query, description = "Most items in this page (default 500)", minimum = 1, maximum = 5000),
+    ),
     responses(
-        (status = 200, description = "What changed after the cursor, and the next cursor", body = crate::http::openapi::PullResponseDoc),
-        (status = 400, description = "since is not a number", body = crate::http::openapi::ApiErrorDoc),
-        (status = 401, description = "No valid token", body = crate::http::openapi::ApiErrorDoc),
+        (status = 200, description = "What changed after the cursor, and the next cursor", body = campo_wire::PullResponse),
+        (status = 400, description = "since or limit is not a number in range, or is given twice \
+            (`bad_cursor`, `bad_limit`)", body = campo_wire::ApiError),
+        (status = 401, description = "No valid device token, or a revoked one (`unauthorized`)", body = campo_wire::ApiError),
+        (status = 500, description = "The server failed (`internal`)", body = campo_wire::ApiError),
     ))]
 pub async fn pull(
     AxState(state): AxState<State>,
     DeviceAuth(device): DeviceAuth,
     RawQuery(query): RawQuery,
 ) -> Result<Json<PullResponse>, ApiErr> {
-    let since = parse_since(query.as_deref())?;
-    let data = state
-        .blocking(move |store| Ok(store.pull(device, since)?))
-        .await?;
+    let (since, limit) = parse_pull_query(query.as_deref())?;
+    let data = state.store.pull(&device, since, limit).await?;
+    let project = state.store.project(&device.project).await?;
+    tracing::info!(
+        device = %device.device_id,
+        project = %device.project,
+        instruments = data.instruments.len(),
+        meetings = data.meetings.len(),
+        more = data.more,
+        "pull"
+    );
     Ok(Json(PullResponse {
         cursor: data.cursor,
+        more: data.more,
         instruments: data.instruments,
-        roster: data.roster,
+        roster: Vec::new(),
         meetings: data.meetings,
+        targets: project.map(|p| p.targets),
     }))
 }
 
-fn parse_since(query: Option<&str>) -> Result<u64, ApiErr> {
-    let mut since = 0;
+fn bad_query(code: &'static str, message: String) -> ApiErr {
+    ApiErr::new(StatusCode::BAD_REQUEST, code, message)
+}
+
+/// `since` (0..=2^63-1) and `limit` (1..=5000), each at most once.
+fn parse_pull_query(query: Option<&str>) -> Result<(u64, u32), ApiErr> {
+    let (mut since, mut limit) = (None, None);
     for pair in query.unwrap_or("").split('&').filter(|p| !p.is_empty()) {
         let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
-        if key == "since" {
-            since = value.parse().map_err(|_| {
-                ApiErr::new(
-                    StatusCode::BAD_REQUEST,
-                    "bad_cursor",
-                    format!("since={value:?} is not a cursor"),
-                )
-            })?;
+        match key {
+            "since" => {
+                let v = value
+                    .parse::<u64>()
+                    .ok()
+                    .filter(|v| *v <= MAX_CURSOR)
+                    .ok_or_else(|| {
+                        bad_query("bad_cursor", format!("since={value:?} is not a cursor"))
+                    })?;
+                if since.replace(v).is_some() {
+                    return Err(bad_query("bad_cursor", "since is given twice".into()));
+                }
+            }
+            "limit" => {
+                let v = value
+                    .parse::<u32>()
+                    .ok()
+                    .filter(|v| (1..=MAX_PULL_LIMIT).contains(v))
+                    .ok_or_else(|| {
+                        bad_query(
+                            "bad_limit",
+                            format!("limit={value:?} is not a number from 1 to {MAX_PULL_LIMIT}"),
+                        )
+                    })?;
+                if limit.replace(v).is_some() {
+                    return Err(bad_query("bad_limit", "limit is given twice".into()));
+                }
+            }
+            _ => {}
         }
     }
-    Ok(since)
+    Ok((since.unwrap_or(0), limit.unwrap_or(DEFAULT_PULL_LIMIT)))
 }
 
 #[cfg(test)]
@@ -158,10 +209,26 @@ mod tests {
     use super::*;
 
     #[test]
-    fn since_parses_or_refuses() {
-        assert_eq!(parse_since(None).unwrap(), 0);
-        assert_eq!(parse_since(Some("since=42")).unwrap(), 42);
-        assert_eq!(parse_since(Some("x=1&since=7")).unwrap(), 7);
-        assert!(parse_since(Some("since=-1")).is_err());
+    fn pull_query_parses_or_refuses() {
+        assert_eq!(parse_pull_query(None).unwrap(), (0, DEFAULT_PULL_LIMIT));
+        assert_eq!(parse_pull_query(Some("since=42")).unwrap().0, 42);
+        assert_eq!(
+            parse_pull_query(Some("x=1&since=7&limit=9")).unwrap(),
+            (7, 9)
+        );
+        for bad in [
+            "since=-1",
+            "since=9223372036854775808",
+            "limit=0",
+            "limit=5001",
+            "since=1&since=2",
+            "limit=x",
+        ] {
+            assert_eq!(
+                parse_pull_query(Some(bad)).unwrap_err().status,
+                StatusCode::BAD_REQUEST,
+                "{bad}"
+            );
+        }
     }
 }
