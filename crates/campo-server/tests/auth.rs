@@ -1,14 +1,22 @@
-//! Enrollment and authentication against the real binary.
+//! Enrollment and authentication against the real binary, on both engines: every route
+//! that needs a device token refuses none, a bad one and a revoked one; the admin page and
+//! its revoke action refuse a missing or wrong password and a forged CSRF token.
 
 mod common;
 
 use common::*;
 use reqwest::StatusCode;
 
-#[test]
-fn health_needs_no_token() {
-    let dir = tempfile::tempdir().unwrap();
-    let server = Server::start(&dir.path().join("campo.db"));
+on_both_engines!(
+    health_needs_no_token,
+    enroll_code_works_once_and_not_after_expiry,
+    enrollment_is_rate_limited_per_address_across_processes,
+    every_route_refuses_missing_bad_and_revoked_tokens,
+    admin_page_needs_the_admin_password_and_a_csrf_token_to_revoke,
+);
+
+fn health_needs_no_token(db: TestDb) {
+    let server = Server::start(&db);
     let health: serde_json::Value = http()
         .get(server.url("/api/v1/health"))
         .send()
@@ -20,10 +28,7 @@ fn health_needs_no_token() {
     assert!(health["version"].is_string());
 }
 
-#[test]
-fn enroll_code_works_once_and_not_after_expiry() {
-    let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("campo.db");
+fn enroll_code_works_once_and_not_after_expiry(db: TestDb) {
     let server = Server::start(&db);
     let client = http();
     let code = enroll_code(&db, "Tablet 1");
@@ -39,7 +44,8 @@ fn enroll_code_works_once_and_not_after_expiry() {
         "case and dashes do not matter"
     );
     let enrolled: serde_json::Value = first.json().unwrap();
-    assert_eq!(enrolled["token"].as_str().unwrap().len(), 43);
+    let token = enrolled["token"].as_str().unwrap().to_string();
+    assert_eq!(token.len(), 43);
     let second = client
         .post(server.url("/api/v1/devices/enroll"))
         .json(&body)
@@ -48,52 +54,104 @@ fn enroll_code_works_once_and_not_after_expiry() {
     assert_eq!(second.status(), StatusCode::UNAUTHORIZED);
     let err: serde_json::Value = second.json().unwrap();
     assert_eq!(err["code"], "invalid_enroll_code");
-    assert_eq!(counts(&db).2, 1, "the used code made one device");
+    assert_eq!(db.counts().devices, 1, "the used code made one device");
 
-    // An expired code: age it in the database file itself.
+    // An expired code: age it in the database itself.
     let stale = enroll_code(&db, "Tablet 2");
-    rusqlite::Connection::open(&db)
-        .unwrap()
-        .execute(
-            "UPDATE enroll_codes SET expires_at = expires_at - 16 * 60 WHERE used_at IS NULL",
-            [],
-        )
-        .unwrap();
+    db.execute(
+        "UPDATE enroll_codes SET expires_at = expires_at - 16 * 60 WHERE used_at IS NULL",
+        "UPDATE enroll_codes SET expires_at = expires_at - interval '16 minutes' WHERE used_at IS NULL",
+    );
     let resp = client
         .post(server.url("/api/v1/devices/enroll"))
         .json(&serde_json::json!({"code": stale, "device_name": "tab-2"}))
         .send()
         .unwrap();
     assert_eq!(resp.status(), StatusCode::UNAUTHORIZED);
-    assert_eq!(counts(&db).2, 1);
+    assert_eq!(db.counts().devices, 1);
 
-    // The token itself is never stored.
-    let raw = std::fs::read(&db).unwrap();
-    let token = enrolled["token"].as_str().unwrap();
-    assert!(!raw.windows(token.len()).any(|w| w == token.as_bytes()));
+    // A device name out of bounds is refused before the code is used up.
+    let fresh = enroll_code(&db, "Tablet 3");
+    let resp = client
+        .post(server.url("/api/v1/devices/enroll"))
+        .json(&serde_json::json!({"code": fresh, "device_name": "   "}))
+        .send()
+        .unwrap();
+    assert_eq!(resp.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    enroll_with_code(&server, &fresh, "tab-3");
+    assert_eq!(db.counts().devices, 2);
+
+    // Neither the token nor the code is stored: only their hashes.
+    let dump = db.dump();
+    assert!(dump.contains("tab-1"), "the dump reads the devices table");
+    assert!(!dump.contains(&token), "a token is stored in clear");
+    let normalized: String = code.chars().filter(|c| *c != '-').collect();
+    assert!(
+        !dump.contains(&code) && !dump.contains(&normalized),
+        "an enrollment code is stored in clear"
+    );
+    if let Some(path) = db.sqlite_path() {
+        for file in [path.clone(), path.with_extension("db-wal")] {
+            if let Ok(raw) = std::fs::read(&file) {
+                assert!(
+                    !raw.windows(token.len()).any(|w| w == token.as_bytes()),
+                    "token in {}",
+                    file.display()
+                );
+            }
+        }
+    }
 }
 
-#[test]
-fn enrollment_is_rate_limited_per_address() {
-    let dir = tempfile::tempdir().unwrap();
-    let server = Server::start(&dir.path().join("campo.db"));
+/// Waits until the current minute has at least 15 s left, so a burst of attempts stays in
+/// one rate-limit window.
+fn away_from_a_minute_boundary() {
+    loop {
+        let second = chrono::Utc::now().timestamp() % 60;
+        if second < 45 {
+            return;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(500));
+    }
+}
+
+fn enrollment_is_rate_limited_per_address_across_processes(db: TestDb) {
+    let one = Server::start(&db);
+    let two = Server::start(&db);
     let client = http();
-    let statuses: Vec<u16> = (0..12)
-        .map(|_| {
-            client
-                .post(server.url("/api/v1/devices/enroll"))
-                .json(&serde_json::json!({"code": "AAAA-BBBB-CCCC", "device_name": "x"}))
-                .send()
-                .unwrap()
-                .status()
-                .as_u16()
-        })
+    let attempt = |server: &Server| {
+        client
+            .post(server.url("/api/v1/devices/enroll"))
+            .json(&serde_json::json!({"code": "AAAA-BBBB-CCCC", "device_name": "x"}))
+            .send()
+            .unwrap()
+            .status()
+            .as_u16()
+    };
+    away_from_a_minute_boundary();
+    // Ten attempts a minute from one address, whichever process answers them: the count
+    // lives in the database.
+    let statuses: Vec<u16> = (0..10)
+        .map(|i| attempt(if i % 2 == 0 { &one } else { &two }))
         .collect();
-    assert_eq!(&statuses[..10], &[401; 10]);
-    assert_eq!(statuses[10], 429);
+    assert_eq!(statuses, [401; 10]);
+    assert_eq!(attempt(&two), 429);
+    assert_eq!(attempt(&one), 429);
+    // A good code is refused too while the limit holds.
+    let code = enroll_code(&db, "Tablet");
+    let resp = client
+        .post(one.url("/api/v1/devices/enroll"))
+        .json(&serde_json::json!({"code": code, "device_name": "x"}))
+        .send()
+        .unwrap();
+    assert_eq!(resp.status(), StatusCode::TOO_MANY_REQUESTS);
+    let err: serde_json::Value = resp.json().unwrap();
+    assert_eq!(err["code"], "rate_limited");
+    assert_eq!(db.counts().devices, 0);
 }
 
-fn protected(server: &Server, token: Option<&str>) -> Vec<(String, StatusCode)> {
+/// Every route that needs a device token, called with `token`.
+fn protected(server: &Server, token: Option<&str>) -> Vec<(String, reqwest::blocking::Response)> {
     let client = http();
     let with = |rb: reqwest::blocking::RequestBuilder| match token {
         Some(t) => rb.bearer_auth(t),
@@ -105,104 +163,131 @@ fn protected(server: &Server, token: Option<&str>) -> Vec<(String, StatusCode)> 
             "push".into(),
             with(client.post(server.url("/api/v1/sync/push")).json(&push))
                 .send()
-                .unwrap()
-                .status(),
+                .unwrap(),
         ),
         (
             "pull".into(),
             with(client.get(server.url("/api/v1/sync/pull?since=0")))
                 .send()
-                .unwrap()
-                .status(),
+                .unwrap(),
+        ),
+        (
+            "pull paged".into(),
+            with(client.get(server.url("/api/v1/sync/pull?since=0&limit=1")))
+                .send()
+                .unwrap(),
         ),
         (
             "openapi".into(),
             with(client.get(server.url("/api/v1/openapi.json")))
                 .send()
-                .unwrap()
-                .status(),
-        ),
-        (
-            "admin".into(),
-            with(client.get(server.url("/admin")))
-                .send()
-                .unwrap()
-                .status(),
+                .unwrap(),
         ),
     ]
 }
 
-#[test]
-fn every_route_refuses_missing_bad_and_revoked_tokens() {
-    let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("campo.db");
-    let server = Server::start(&db);
-    for (route, status) in protected(&server, None) {
-        assert_eq!(status, StatusCode::UNAUTHORIZED, "{route} without a token");
-    }
-    for (route, status) in protected(&server, Some("not-a-token")) {
-        assert_eq!(status, StatusCode::UNAUTHORIZED, "{route} with a bad token");
-    }
-    let device = enroll_device(&server, "Tablet");
-    for (route, status) in protected(&server, Some(&device.token)) {
-        if route != "admin" {
-            assert_eq!(status, StatusCode::OK, "{route} with a good token");
-        }
-    }
-    cli(&[
-        "devices",
-        "revoke",
-        "--db",
-        db.to_str().unwrap(),
-        &device.device_id.to_string(),
-    ]);
-    for (route, status) in protected(&server, Some(&device.token)) {
+fn assert_unauthorized(server: &Server, token: Option<&str>, what: &str) {
+    for (route, resp) in protected(server, token) {
         assert_eq!(
-            status,
+            resp.status(),
             StatusCode::UNAUTHORIZED,
-            "{route} with a revoked token"
+            "{route} with {what}"
         );
+        let err: serde_json::Value = resp.json().unwrap();
+        assert_eq!(err["code"], "unauthorized", "{route} with {what}");
     }
-    let listed = cli(&["devices", "list", "--db", db.to_str().unwrap(), "--json"]);
-    let listed: serde_json::Value = serde_json::from_str(&listed).unwrap();
-    assert!(listed[0]["revoked_at"].is_string());
 }
 
-#[test]
-fn admin_page_needs_the_admin_password_and_a_csrf_token_to_revoke() {
-    let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("campo.db");
+fn every_route_refuses_missing_bad_and_revoked_tokens(db: TestDb) {
+    let server = Server::start(&db);
+    assert_unauthorized(&server, None, "no token");
+    assert_unauthorized(&server, Some("not-a-token"), "a bad token");
+    assert_unauthorized(&server, Some(&"x".repeat(200)), "an overlong token");
+    let device = enroll_device(&server, &db, "Tablet");
+    let other = enroll_device(&server, &db, "Other");
+    for (route, resp) in protected(&server, Some(&device.token)) {
+        assert_eq!(resp.status(), StatusCode::OK, "{route} with a good token");
+    }
+    // A token that is almost right is wrong.
+    let mut near = device.token.clone();
+    let last = near.pop().unwrap();
+    near.push(if last == 'A' { 'B' } else { 'A' });
+    assert_unauthorized(&server, Some(&near), "a token one character off");
+    // Basic auth is not a device token.
+    let resp = http()
+        .get(server.url("/api/v1/sync/pull"))
+        .basic_auth("device", Some(&device.token))
+        .send()
+        .unwrap();
+    assert_eq!(resp.status(), StatusCode::UNAUTHORIZED);
+
+    let out = cli(&db, &["devices", "revoke", &device.device_id.to_string()]);
+    assert!(out.contains("revoked"), "{out}");
+    // Refused from the very next request, by the running server, without a restart.
+    assert_unauthorized(&server, Some(&device.token), "a revoked token");
+    for (route, resp) in protected(&server, Some(&other.token)) {
+        assert_eq!(
+            resp.status(),
+            StatusCode::OK,
+            "{route}: another device is unaffected"
+        );
+    }
+    let listed: serde_json::Value =
+        serde_json::from_str(&cli(&db, &["devices", "list", "--json"])).unwrap();
+    let listed = listed.as_array().unwrap();
+    assert_eq!(listed.len(), 2);
+    for d in listed {
+        let revoked = d["id"] == device.device_id.to_string();
+        assert_eq!(d["revoked_at"].is_string(), revoked, "{d}");
+    }
+    // Revoking again keeps the device revoked and says so; an unknown id is an error.
+    cli(&db, &["devices", "revoke", &device.device_id.to_string()]);
+    assert_unauthorized(&server, Some(&device.token), "a token revoked twice");
+    let err = cli_fails(
+        &db,
+        &["devices", "revoke", &uuid::Uuid::now_v7().to_string()],
+    );
+    assert!(err.contains("no device"), "{err}");
+}
+
+const PASSWORD: &str = "ufficio-valle-2026";
+
+fn admin_page_needs_the_admin_password_and_a_csrf_token_to_revoke(db: TestDb) {
     let server = Server::start(&db);
     let client = http();
-    // No password set yet: the page is closed.
+    let device = enroll_device(&server, &db, "Tablet Valle");
+    let revoke = server.url(&format!("/admin/devices/{}/revoke", device.device_id));
+    let form = |rb: reqwest::blocking::RequestBuilder, body: String| {
+        rb.header("content-type", "application/x-www-form-urlencoded")
+            .body(body)
+            .send()
+            .unwrap()
+    };
+    // No password set yet: the page and its action are closed.
     let resp = client
         .get(server.url("/admin"))
         .basic_auth("admin", Some("whatever-pass"))
         .send()
         .unwrap();
     assert_eq!(resp.status(), StatusCode::SERVICE_UNAVAILABLE);
+    let resp = form(
+        client
+            .post(&revoke)
+            .basic_auth("admin", Some("whatever-pass")),
+        "csrf=x".into(),
+    );
+    assert_eq!(resp.status(), StatusCode::SERVICE_UNAVAILABLE);
 
-    let mut child = std::process::Command::new(BIN)
-        .args([
-            "admin-password",
-            "--db",
-            db.to_str().unwrap(),
-            "--password-stdin",
-        ])
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::null())
-        .spawn()
-        .unwrap();
-    use std::io::Write;
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(b"ufficio-valle-2026\n")
-        .unwrap();
-    assert!(child.wait().unwrap().success());
+    set_admin_password(
+        BIN,
+        &["--db", db.arg(), "admin-password", "--password-stdin"],
+        PASSWORD,
+    );
 
-    let device = enroll_device(&server, "Tablet Valle");
+    // Without credentials, with a wrong password, with a device token: challenged.
+    let none = client.get(server.url("/admin")).send().unwrap();
+    assert_eq!(none.status(), StatusCode::UNAUTHORIZED);
+    assert!(none.headers().get("www-authenticate").is_some());
     let wrong = client
         .get(server.url("/admin"))
         .basic_auth("admin", Some("nope-nope-nope"))
@@ -210,9 +295,16 @@ fn admin_page_needs_the_admin_password_and_a_csrf_token_to_revoke() {
         .unwrap();
     assert_eq!(wrong.status(), StatusCode::UNAUTHORIZED);
     assert!(wrong.headers().get("www-authenticate").is_some());
+    let bearer = client
+        .get(server.url("/admin"))
+        .bearer_auth(&device.token)
+        .send()
+        .unwrap();
+    assert_eq!(bearer.status(), StatusCode::UNAUTHORIZED);
+
     let page = client
         .get(server.url("/admin?lang=en"))
-        .basic_auth("admin", Some("ufficio-valle-2026"))
+        .basic_auth("admin", Some(PASSWORD))
         .send()
         .unwrap();
     assert_eq!(page.status(), StatusCode::OK);
@@ -228,34 +320,70 @@ fn admin_page_needs_the_admin_password_and_a_csrf_token_to_revoke() {
         .unwrap()
         .to_string();
 
-    let revoke = server.url(&format!("/admin/devices/{}/revoke", device.device_id));
-    let forged = client
-        .post(&revoke)
-        .basic_auth("admin", Some("ufficio-valle-2026"))
-        .header("content-type", "application/x-www-form-urlencoded")
-        .body("csrf=forged")
-        .send()
-        .unwrap();
-    assert_eq!(forged.status(), StatusCode::FORBIDDEN);
-    let pull = |c: &reqwest::blocking::Client| {
-        c.get(server.url("/api/v1/sync/pull"))
+    let pull_status = || {
+        client
+            .get(server.url("/api/v1/sync/pull"))
             .bearer_auth(&device.token)
             .send()
             .unwrap()
             .status()
     };
-    assert_eq!(pull(&client), StatusCode::OK);
+    // The revoke action: no password, a wrong one, a forged CSRF token: nothing revoked.
+    let resp = form(client.post(&revoke), format!("csrf={csrf}"));
+    assert_eq!(resp.status(), StatusCode::UNAUTHORIZED);
+    let resp = form(
+        client
+            .post(&revoke)
+            .basic_auth("admin", Some("nope-nope-nope")),
+        format!("csrf={csrf}"),
+    );
+    assert_eq!(resp.status(), StatusCode::UNAUTHORIZED);
+    let resp = form(
+        client.post(&revoke).basic_auth("admin", Some(PASSWORD)),
+        "csrf=forged".into(),
+    );
+    assert_eq!(resp.status(), StatusCode::FORBIDDEN);
+    let resp = form(
+        client.post(&revoke).basic_auth("admin", Some(PASSWORD)),
+        String::new(),
+    );
+    assert_eq!(resp.status(), StatusCode::FORBIDDEN);
+    assert_eq!(pull_status(), StatusCode::OK);
+
+    // An unknown device: 404 and nothing else changes.
+    let resp = form(
+        client
+            .post(server.url(&format!("/admin/devices/{}/revoke", uuid::Uuid::now_v7())))
+            .basic_auth("admin", Some(PASSWORD)),
+        format!("csrf={csrf}"),
+    );
+    assert_eq!(resp.status(), StatusCode::NOT_FOUND);
+    assert_eq!(pull_status(), StatusCode::OK);
+
+    // The CSRF token is kept in the database: a second server process on the same
+    // database accepts the token the first one put in its page.
+    let second = Server::start(&db);
     let no_redirect = reqwest::blocking::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .build()
         .unwrap();
-    let ok = no_redirect
-        .post(&revoke)
-        .basic_auth("admin", Some("ufficio-valle-2026"))
-        .header("content-type", "application/x-www-form-urlencoded")
-        .body(format!("csrf={csrf}"))
-        .send()
-        .unwrap();
+    let ok = form(
+        no_redirect
+            .post(second.url(&format!("/admin/devices/{}/revoke", device.device_id)))
+            .basic_auth("admin", Some(PASSWORD)),
+        format!("csrf={csrf}"),
+    );
     assert_eq!(ok.status(), StatusCode::SEE_OTHER);
-    assert_eq!(pull(&client), StatusCode::UNAUTHORIZED);
+    assert_eq!(pull_status(), StatusCode::UNAUTHORIZED);
+    let page = client
+        .get(second.url("/admin?lang=en"))
+        .basic_auth("admin", Some(PASSWORD))
+        .send()
+        .unwrap()
+        .text()
+        .unwrap();
+    assert!(
+        page.contains("revoked"),
+        "the page shows the device revoked"
+    );
 }

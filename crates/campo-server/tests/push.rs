@@ -1,15 +1,24 @@
-//! Push and pull against the real binary: what is stored, what is refused, and that
-//! refusals change nothing.
+//! Push and pull against the real binary, on both engines: what is stored, what is refused
+//! (with its reason code), that refusals change nothing, paging, and gzip both ways.
 
 mod common;
 
-use campo_sync::wire::{PullResponse, PushStatus, RecordBody, RosterCode};
+use campo_wire::{PullResponse, PushResponse, PushStatus, Record, RecordBody, RosterCode};
 use common::*;
+use flate2::read::GzDecoder;
 use flate2::write::GzEncoder;
 use flate2::Compression;
 use reqwest::StatusCode;
-use std::io::Write;
+use std::collections::BTreeSet;
+use std::io::{Read, Write};
 use uuid::Uuid;
+
+on_both_engines!(
+    bad_bodies_are_refused_and_change_nothing,
+    resends_are_safe_and_a_restart_keeps_everything,
+    answers_are_gzipped_for_clients_that_accept_it,
+    pull_pages_over_http_and_refuses_bad_queries,
+);
 
 fn gzip(bytes: &[u8]) -> Vec<u8> {
     let mut e = GzEncoder::new(Vec::new(), Compression::best());
@@ -24,19 +33,18 @@ fn error_of(resp: reqwest::blocking::Response) -> (StatusCode, String) {
     (status, body["code"].as_str().unwrap().to_string())
 }
 
-#[test]
-fn bad_bodies_are_refused_and_change_nothing() {
-    let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("campo.db");
+fn bad_bodies_are_refused_and_change_nothing(db: TestDb) {
     let server = Server::start(&db);
-    let device = enroll_device(&server, "Tablet");
+    let device = enroll_device(&server, &db, "Tablet");
     let m = meeting(1, Uuid::now_v7());
     push(
         &server,
         &device.token,
         &batch(vec![record(RecordBody::Meeting(m.clone()))]),
     );
-    let before = counts(&db);
+    let before = db.counts();
+    assert_eq!(before.record_revisions, 1);
+    assert_eq!(before.batches, 1);
     let client = http();
     let post = |body: Vec<u8>, gz: bool| {
         let mut rb = client
@@ -57,6 +65,10 @@ fn bad_bodies_are_refused_and_change_nothing() {
     assert_eq!(
         error_of(post(b"{\"batch_id\": 5, \"records\": []}".to_vec(), false)),
         (StatusCode::UNPROCESSABLE_ENTITY, "invalid_request".into())
+    );
+    assert_eq!(
+        error_of(post(b"not gzip at all".to_vec(), true)),
+        (StatusCode::BAD_REQUEST, "bad_gzip".into())
     );
     // 9 MiB of plain body.
     let (status, _) = error_of(post(vec![b' '; 9 * 1024 * 1024], false));
@@ -81,6 +93,7 @@ fn bad_bodies_are_refused_and_change_nothing() {
         error_of(post(gzip(&body), true)),
         (StatusCode::PAYLOAD_TOO_LARGE, "too_many_records".into())
     );
+    assert_eq!(db.counts(), before, "a refused request changes nothing");
 
     // Records refused one by one, in a batch that is otherwise fine.
     let mut unknown = satisfaction(m.id, 0);
@@ -88,10 +101,6 @@ fn bad_bodies_are_refused_and_change_nothing() {
     let mut future = satisfaction(m.id, 0);
     future.instrument_version = 99;
     let mut invalid = satisfaction(m.id, 0);
-    invalid.answers.insert(
-        "s1".into(),
-        campo_core::AnswerValue::Text("not-an-option".into()),
-    );
     let first_item = campo_core::catalog::Catalog::builtin()
         .latest("training_satisfaction")
         .unwrap()
@@ -104,39 +113,68 @@ fn bad_bodies_are_refused_and_change_nothing() {
     );
     let mut conflict = m.clone();
     conflict.place = "Somewhere else".into();
+    // A roster code under the meeting's id: a record keeps its kind.
+    let kind = campo_wire::Record {
+        id: m.id,
+        revision: 2,
+        body: RecordBody::RosterCode(RosterCode {
+            code: "P001".into(),
+        }),
+    };
+    // The envelope and the body disagree.
+    let inner = meeting(1, Uuid::now_v7());
+    let mismatch = campo_wire::Record {
+        id: Uuid::now_v7(),
+        revision: 1,
+        body: RecordBody::Meeting(inner),
+    };
     let req = batch(vec![
         record(RecordBody::Submission(unknown)),
         record(RecordBody::Submission(future)),
         record(RecordBody::Submission(invalid)),
         record(RecordBody::Meeting(conflict)),
+        kind,
+        mismatch,
     ]);
     let resp = push(&server, &device.token, &req);
-    let reasons: Vec<String> = resp
+    assert_eq!(resp.results.len(), 6);
+    let answers: Vec<(String, String)> = resp
         .results
         .iter()
-        .map(|r| {
+        .zip(&req.records)
+        .map(|(r, sent)| {
             assert_eq!(r.status, PushStatus::Rejected, "{r:?}");
-            r.reason.clone().unwrap()
+            assert_eq!(
+                (r.id, r.revision),
+                (sent.id, sent.revision),
+                "answers in order"
+            );
+            (r.reason_code.clone().unwrap(), r.reason.clone().unwrap())
         })
         .collect();
-    assert!(reasons[0].contains("unknown instrument"), "{}", reasons[0]);
-    assert!(
-        reasons[1].contains("version") || reasons[1].contains("99"),
-        "{}",
-        reasons[1]
-    );
-    assert!(reasons[2].contains("not-an-option"), "{}", reasons[2]);
-    assert!(reasons[3].contains("revision conflict"), "{}", reasons[3]);
-    let after = counts(&db);
-    assert_eq!(after.0, before.0, "no record stored by refused input");
+    assert_eq!(answers[0].0, "unknown_instrument");
+    assert!(answers[0].1.contains("unknown instrument"), "{answers:?}");
+    assert_eq!(answers[1].0, "unknown_instrument_version");
+    assert!(answers[1].1.contains("99"), "{answers:?}");
+    assert_eq!(answers[2].0, "invalid_answers");
+    assert!(answers[2].1.contains("not-an-option"), "{answers:?}");
+    assert_eq!(answers[3].0, "revision_conflict");
+    assert!(answers[3].1.contains("revision conflict"), "{answers:?}");
+    assert_eq!(answers[4].0, "kind_mismatch");
+    assert_eq!(answers[5].0, "record_mismatch");
+    let after = db.counts();
     assert_eq!(
-        after.1,
-        before.1 + 1,
+        after.record_revisions, before.record_revisions,
+        "no record stored by refused input"
+    );
+    assert_eq!(
+        after.batches,
+        before.batches + 1,
         "only the answered batch is remembered"
     );
 
     // Another device cannot write a record it does not own.
-    let other = enroll_device(&server, "Other");
+    let other = enroll_device(&server, &db, "Other");
     let mut m2 = m.clone();
     m2.revision = 2;
     let resp = push(
@@ -145,20 +183,24 @@ fn bad_bodies_are_refused_and_change_nothing() {
         &batch(vec![record(RecordBody::Meeting(m2))]),
     );
     assert_eq!(resp.results[0].status, PushStatus::Rejected);
+    assert_eq!(
+        resp.results[0].reason_code.as_deref(),
+        Some("owned_by_another_device")
+    );
     assert!(resp.results[0]
         .reason
         .as_deref()
         .unwrap()
         .contains("another device"));
-    assert_eq!(counts(&db).0, before.0);
+    assert_eq!(db.counts().record_revisions, before.record_revisions);
+    // The owner's meeting is still the one it sent.
+    let current = db.with_store(|s| async move { s.report_input("default").await.unwrap() });
+    assert_eq!(current.meetings, vec![m]);
 }
 
-#[test]
-fn resends_are_safe_and_a_restart_keeps_everything() {
-    let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("campo.db");
+fn resends_are_safe_and_a_restart_keeps_everything(db: TestDb) {
     let server = Server::start(&db);
-    let device = enroll_device(&server, "Tablet");
+    let device = enroll_device(&server, &db, "Tablet");
     let m = meeting(1, Uuid::now_v7());
     let subs: Vec<_> = (0..20)
         .map(|i| record(RecordBody::Submission(satisfaction(m.id, i))))
@@ -176,18 +218,44 @@ fn resends_are_safe_and_a_restart_keeps_everything() {
         .send()
         .unwrap();
     assert_eq!(resp.status(), StatusCode::OK);
-    let first: campo_sync::wire::PushResponse = resp.json().unwrap();
-    assert!(first.results.iter().all(|r| r.status == PushStatus::Stored));
+    let first: PushResponse = resp.json().unwrap();
+    assert_eq!(first.results.len(), 21);
+    assert!(first
+        .results
+        .iter()
+        .all(|r| r.status == PushStatus::Stored && r.reason.is_none() && r.reason_code.is_none()));
 
     // The same batch again: the very same answer, nothing new stored.
     assert_eq!(push(&server, &device.token, &req), first);
+    // The same batch id with other content still gets the first answer.
+    let mut altered = req.clone();
+    altered.records.truncate(1);
+    assert_eq!(push(&server, &device.token, &altered), first);
     // The same records in a new batch: duplicates.
     let again = push(&server, &device.token, &batch(subs.clone()));
     assert!(again
         .results
         .iter()
         .all(|r| r.status == PushStatus::Duplicate));
-    assert_eq!(counts(&db).0, 21);
+    // The same submission with other whitespace and key order is the same content.
+    let sub = serde_json::to_value(&subs[0]).unwrap();
+    let reordered = format!(
+        "{{ \"records\" : [ {{\"body\": {}, \"kind\": \"submission\", \"revision\": 1, \"id\": \"{}\"}} ],\n \"batch_id\": \"{}\" }}",
+        serde_json::to_string_pretty(&sub["body"]).unwrap(),
+        subs[0].id,
+        Uuid::now_v7()
+    );
+    let resp: PushResponse = http()
+        .post(server.url("/api/v1/sync/push"))
+        .bearer_auth(&device.token)
+        .header("content-type", "application/json")
+        .body(reordered)
+        .send()
+        .unwrap()
+        .json()
+        .unwrap();
+    assert_eq!(resp.results[0].status, PushStatus::Duplicate, "{resp:?}");
+    assert_eq!(db.counts().record_revisions, 21);
 
     // A new meeting revision is stored beside the first.
     let mut m2 = m.clone();
@@ -203,21 +271,20 @@ fn resends_are_safe_and_a_restart_keeps_everything() {
             .status,
         PushStatus::Stored
     );
-    assert_eq!(counts(&db).0, 22);
+    assert_eq!(db.counts().record_revisions, 22);
 
-    let report_before = cli(&["report", "--db", db.to_str().unwrap(), "--format", "json"]);
+    let report_before = cli(&db, &["report", "--format", "json"]);
+    let report: serde_json::Value = serde_json::from_str(&report_before).unwrap();
+    assert_eq!(report["training"]["satisfaction"]["n"], 20, "{report:#}");
     server.stop();
     let server = Server::start(&db);
-    assert_eq!(counts(&db).0, 22);
-    assert_eq!(
-        cli(&["report", "--db", db.to_str().unwrap(), "--format", "json"]),
-        report_before
-    );
+    assert_eq!(db.counts().record_revisions, 22);
+    assert_eq!(cli(&db, &["report", "--format", "json"]), report_before);
     // The token still works, the batch is still remembered.
     assert_eq!(push(&server, &device.token, &req), first);
 
     // Another device pulls the current revision of the meeting, and not its own records.
-    let other = enroll_device(&server, "Other");
+    let other = enroll_device(&server, &db, "Other");
     push(
         &server,
         &other.token,
@@ -225,34 +292,210 @@ fn resends_are_safe_and_a_restart_keeps_everything() {
             code: "P042".into(),
         }))]),
     );
-    let pull = |token: &str, since: u64| -> PullResponse {
-        http()
-            .get(server.url(&format!("/api/v1/sync/pull?since={since}")))
-            .bearer_auth(token)
-            .send()
-            .unwrap()
-            .json()
-            .unwrap()
-    };
-    let theirs = pull(&other.token, 0);
+    let theirs = pull(&server, &other.token, 0, None);
     assert_eq!(theirs.meetings, vec![m2]);
-    assert!(
-        theirs.roster.is_empty(),
-        "its own roster code is not sent back"
-    );
+    assert!(theirs.roster.is_empty(), "roster codes are never sent");
+    assert!(!theirs.more);
     assert!(theirs
         .instruments
         .iter()
         .any(|i| i.id == "training_satisfaction"));
-    let mine = pull(&device.token, 0);
-    assert!(mine.meetings.is_empty());
-    assert_eq!(
-        mine.roster,
-        vec![RosterCode {
-            code: "P042".into()
-        }]
+    assert!(theirs.targets.is_some(), "the project's targets come along");
+    let mine = pull(&server, &device.token, 0, None);
+    assert!(
+        mine.meetings.is_empty(),
+        "its own meetings are not sent back"
     );
-    let later = pull(&other.token, theirs.cursor);
-    assert!(later.meetings.is_empty() && later.instruments.is_empty());
+    assert!(
+        mine.roster.is_empty(),
+        "other devices' roster codes are not sent"
+    );
+    let later = pull(&server, &other.token, theirs.cursor, None);
+    assert!(later.meetings.is_empty() && later.instruments.is_empty() && !later.more);
     assert_eq!(later.cursor, theirs.cursor);
+}
+
+fn answers_are_gzipped_for_clients_that_accept_it(db: TestDb) {
+    let server = Server::start(&db);
+    let device = enroll_device(&server, &db, "Tablet");
+    // A client that does not decompress by itself, to see the bytes on the wire.
+    let raw = reqwest::blocking::Client::builder()
+        .no_gzip()
+        .build()
+        .unwrap();
+    let get = |accept: Option<&str>| {
+        let mut rb = raw
+            .get(server.url("/api/v1/sync/pull"))
+            .bearer_auth(&device.token);
+        if let Some(a) = accept {
+            rb = rb.header("accept-encoding", a);
+        }
+        let resp = rb.send().unwrap();
+        assert_eq!(resp.status(), StatusCode::OK);
+        let encoding = resp
+            .headers()
+            .get("content-encoding")
+            .map(|v| v.to_str().unwrap().to_string());
+        (encoding, resp.bytes().unwrap().to_vec())
+    };
+    let (encoding, plain) = get(None);
+    assert_eq!(encoding, None);
+    let plain: PullResponse = serde_json::from_slice(&plain).unwrap();
+    assert!(!plain.instruments.is_empty());
+
+    let (encoding, zipped) = get(Some("gzip"));
+    assert_eq!(encoding.as_deref(), Some("gzip"));
+    assert_eq!(&zipped[..2], &[0x1f, 0x8b], "a gzip stream");
+    let mut inflated = Vec::new();
+    GzDecoder::new(&zipped[..])
+        .read_to_end(&mut inflated)
+        .unwrap();
+    assert!(
+        zipped.len() * 3 < inflated.len(),
+        "instruments compress well"
+    );
+    let unzipped: PullResponse = serde_json::from_slice(&inflated).unwrap();
+    assert_eq!(unzipped.instruments, plain.instruments);
+
+    // A push answer too, once it is worth compressing: ten results are well over the
+    // 256-byte threshold, one result is under it and goes plain (gzip's own header and
+    // trailer would cost more than they save).
+    let push_raw = |records: Vec<Record>| {
+        raw.post(server.url("/api/v1/sync/push"))
+            .bearer_auth(&device.token)
+            .header("accept-encoding", "gzip")
+            .json(&batch(records))
+            .send()
+            .unwrap()
+    };
+    let ten: Vec<Record> = (0..10)
+        .map(|_| record(RecordBody::Meeting(meeting(1, Uuid::now_v7()))))
+        .collect();
+    let resp = push_raw(ten);
+    assert_eq!(resp.status(), StatusCode::OK);
+    assert_eq!(
+        resp.headers().get("content-encoding").unwrap(),
+        "gzip",
+        "push answers are compressed"
+    );
+    let mut inflated = Vec::new();
+    GzDecoder::new(&resp.bytes().unwrap()[..])
+        .read_to_end(&mut inflated)
+        .unwrap();
+    let answer: PushResponse = serde_json::from_slice(&inflated).unwrap();
+    assert_eq!(answer.results.len(), 10);
+    assert!(answer
+        .results
+        .iter()
+        .all(|r| r.status == PushStatus::Stored));
+
+    let one = push_raw(vec![record(RecordBody::Meeting(meeting(
+        1,
+        Uuid::now_v7(),
+    )))]);
+    assert_eq!(one.status(), StatusCode::OK);
+    assert!(one.headers().get("content-encoding").is_none());
+    let answer: PushResponse = serde_json::from_slice(&one.bytes().unwrap()).unwrap();
+    assert_eq!(answer.results[0].status, PushStatus::Stored);
+
+    // A codec the server does not speak gets plain JSON.
+    let (encoding, body) = get(Some("br"));
+    assert_eq!(encoding, None);
+    serde_json::from_slice::<PullResponse>(&body).unwrap();
+}
+
+fn pull_pages_over_http_and_refuses_bad_queries(db: TestDb) {
+    let server = Server::start(&db);
+    let reader = enroll_device(&server, &db, "Reader");
+    let writer = enroll_device(&server, &db, "Writer");
+    let meetings: Vec<_> = (0..7).map(|_| meeting(1, Uuid::now_v7())).collect();
+    push(
+        &server,
+        &writer.token,
+        &batch(
+            meetings
+                .iter()
+                .map(|m| record(RecordBody::Meeting(m.clone())))
+                .collect(),
+        ),
+    );
+    let everything = pull_all(&server, &reader.token, None);
+    assert_eq!(everything.len(), 1, "the default limit holds it all");
+    let instruments = everything[0].instruments.len();
+    assert!(instruments > 0);
+    assert_eq!(everything[0].meetings.len(), 7);
+    let total = instruments + 7;
+    for limit in [1u32, 2, 3, 5, total as u32, total as u32 + 1] {
+        let pages = pull_all(&server, &reader.token, Some(limit));
+        let mut seen_meetings = BTreeSet::new();
+        let mut seen_instruments = BTreeSet::new();
+        let mut cursor = 0;
+        for (i, page) in pages.iter().enumerate() {
+            let n = page.meetings.len() + page.instruments.len();
+            assert!(n <= limit as usize, "limit {limit}: page {i} has {n}");
+            if page.more {
+                assert_eq!(
+                    n, limit as usize,
+                    "limit {limit}: a page before the last is full"
+                );
+            }
+            assert!(page.cursor >= cursor, "limit {limit}: the cursor went back");
+            if n > 0 {
+                assert!(
+                    page.cursor > cursor,
+                    "limit {limit}: items without progress"
+                );
+            }
+            cursor = page.cursor;
+            for m in &page.meetings {
+                assert!(seen_meetings.insert(m.id), "limit {limit}: meeting twice");
+            }
+            for ins in &page.instruments {
+                assert!(
+                    seen_instruments.insert((ins.id.clone(), ins.version)),
+                    "limit {limit}: instrument twice"
+                );
+            }
+        }
+        assert_eq!(seen_meetings.len(), 7, "limit {limit}");
+        assert_eq!(seen_instruments.len(), instruments, "limit {limit}");
+        assert_eq!(cursor, everything[0].cursor, "limit {limit}: the same end");
+        assert_eq!(
+            pages.len(),
+            total.div_ceil(limit as usize).max(1),
+            "limit {limit}: as many pages as needed, no more"
+        );
+    }
+
+    let status_and_code = |query: &str| {
+        let resp = http()
+            .get(server.url(&format!("/api/v1/sync/pull?{query}")))
+            .bearer_auth(&reader.token)
+            .send()
+            .unwrap();
+        error_of(resp)
+    };
+    for (query, code) in [
+        ("since=-1", "bad_cursor"),
+        ("since=abc", "bad_cursor"),
+        ("since=9223372036854775808", "bad_cursor"),
+        ("since=1&since=2", "bad_cursor"),
+        ("limit=0", "bad_limit"),
+        ("limit=5001", "bad_limit"),
+        ("limit=x", "bad_limit"),
+    ] {
+        assert_eq!(
+            status_and_code(query),
+            (StatusCode::BAD_REQUEST, code.to_string()),
+            "{query}"
+        );
+    }
+    // A cursor from the future is not an error: nothing is newer.
+    let far = pull(
+        &server,
+        &reader.token,
+        9_223_372_036_854_775_807,
+        Some(5000),
+    );
+    assert!(far.meetings.is_empty() && far.instruments.is_empty() && !far.more);
 }

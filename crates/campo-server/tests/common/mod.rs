@@ -1,40 +1,329 @@
-//! Shared test harness: the real `campo-server` binary on 127.0.0.1:0 with a temp SQLite file.
+//! Shared test harness: the real `campo-server` binary on 127.0.0.1:0, on a database of
+//! either engine (`TestDb`), and `on_both_engines!` to run one test body on each.
+//!
+//! PostgreSQL tests take a fresh database from the server named by `CAMPO_TEST_PG_URL`
+//! (start a throwaway one with `eval "$(scripts/pg-test.sh start)"`). Without it they fail
+//! saying so, unless `CAMPO_TEST_SKIP_PG=1`, which makes them print a skip line and pass.
 #![allow(dead_code)]
 
 use campo_core::catalog::Catalog;
 use campo_core::{Activity, AnswerValue, Answers, Attendance, Meeting, MeetingStatus, Submission};
-use campo_sync::wire::{EnrollResponse, PushRequest, PushResponse, Record, RecordBody};
+use campo_server::store::{self, Counts, DbTarget, Store};
+use campo_server_postgres::testdb;
+use campo_wire::{EnrollResponse, PushRequest, PushResponse, Record, RecordBody};
 use chrono::{NaiveDate, Utc};
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Command, Output, Stdio};
+use std::sync::Arc;
 use uuid::Uuid;
 
 pub const BIN: &str = env!("CARGO_BIN_EXE_campo-server");
+
+/// Instantiates each named test once per engine: `sqlite::NAME` and `postgres::NAME`, each
+/// calling `NAME(db: TestDb)` of the file with a fresh database.
+#[allow(unused_macros)]
+macro_rules! on_both_engines {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite {
+            $(
+                #[test]
+                fn $name() {
+                    super::$name(crate::common::TestDb::sqlite());
+                }
+            )*
+        }
+        mod postgres {
+            $(
+                #[test]
+                fn $name() {
+                    if let Some(db) = crate::common::TestDb::postgres() {
+                        super::$name(db);
+                    }
+                }
+            )*
+        }
+    };
+}
+#[allow(unused_imports)]
+pub(crate) use on_both_engines;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Engine {
+    Sqlite,
+    Postgres,
+}
+
+/// A database for one test, removed when dropped: a SQLite file in a temp folder, or a
+/// fresh PostgreSQL database (dropped with its guard). `dir` is a scratch folder either way.
+pub struct TestDb {
+    pub engine: Engine,
+    /// What `--db` gets.
+    target: String,
+    dir: tempfile::TempDir,
+    _guard: Option<testdb::Guard>,
+}
+
+impl TestDb {
+    pub fn sqlite() -> TestDb {
+        let dir = tempfile::tempdir().unwrap();
+        let target = dir.path().join("campo.db").to_str().unwrap().to_string();
+        TestDb {
+            engine: Engine::Sqlite,
+            target,
+            dir,
+            _guard: None,
+        }
+    }
+
+    /// A fresh PostgreSQL database, or `None` (after a skip line) with
+    /// `CAMPO_TEST_SKIP_PG=1`. Panics without `CAMPO_TEST_PG_URL` otherwise.
+    pub fn postgres() -> Option<TestDb> {
+        let admin = pg_admin_url()?;
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        let (url, guard) = runtime.block_on(testdb::fresh_database(&admin));
+        Some(TestDb::from_pg(url, guard))
+    }
+
+    /// The same from inside an async test.
+    pub async fn postgres_async() -> Option<TestDb> {
+        let admin = pg_admin_url()?;
+        let (url, guard) = testdb::fresh_database(&admin).await;
+        Some(TestDb::from_pg(url, guard))
+    }
+
+    fn from_pg(url: String, guard: testdb::Guard) -> TestDb {
+        TestDb {
+            engine: Engine::Postgres,
+            target: url,
+            dir: tempfile::tempdir().unwrap(),
+            _guard: Some(guard),
+        }
+    }
+
+    /// A database on the same engine as `self`, fresh.
+    pub fn another(&self) -> TestDb {
+        match self.engine {
+            Engine::Sqlite => TestDb::sqlite(),
+            Engine::Postgres => TestDb::postgres().expect("PostgreSQL is available"),
+        }
+    }
+
+    /// The value for `--db` (or `CAMPO_DB`).
+    pub fn arg(&self) -> &str {
+        &self.target
+    }
+
+    pub fn target(&self) -> DbTarget {
+        DbTarget::parse(&self.target).unwrap()
+    }
+
+    /// A scratch folder that lives as long as the database.
+    pub fn dir(&self) -> &Path {
+        self.dir.path()
+    }
+
+    pub fn sqlite_path(&self) -> Option<PathBuf> {
+        (self.engine == Engine::Sqlite).then(|| PathBuf::from(&self.target))
+    }
+
+    pub fn is_postgres(&self) -> bool {
+        self.engine == Engine::Postgres
+    }
+
+    /// Opens the store in this process (running migrations, as the server does).
+    pub async fn open(&self) -> Arc<dyn Store> {
+        store::open(&self.target())
+            .await
+            .unwrap_or_else(|e| panic!("open {}: {e}", self.target()))
+    }
+
+    /// Runs `f` on the store from a runtime of its own (for the synchronous tests).
+    pub fn with_store<T, F, Fut>(&self, f: F) -> T
+    where
+        F: FnOnce(Arc<dyn Store>) -> Fut,
+        Fut: std::future::Future<Output = T>,
+    {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        runtime.block_on(async {
+            let store = self.open().await;
+            f(store).await
+        })
+    }
+
+    /// Row counts, read through the store (the server may be running).
+    pub fn counts(&self) -> Counts {
+        self.with_store(|s| async move { s.counts().await.unwrap() })
+    }
+
+    /// Runs one SQL statement straight on the database, bypassing the server (to age a
+    /// code, or forge a newer schema). Each engine has its own dialect.
+    pub fn execute(&self, sqlite: &str, postgres: &str) {
+        match self.engine {
+            Engine::Sqlite => {
+                rusqlite::Connection::open(&self.target)
+                    .unwrap()
+                    .execute_batch(sqlite)
+                    .unwrap_or_else(|e| panic!("{sqlite}: {e}"));
+            }
+            Engine::Postgres => pg_run(&self.target, |c| async move {
+                c.batch_execute(postgres)
+                    .await
+                    .unwrap_or_else(|e| panic!("{postgres}: {e}"));
+            }),
+        }
+    }
+
+    /// The first column of every row of a query, as text.
+    pub fn query_text(&self, sqlite: &str, postgres: &str) -> Vec<String> {
+        match self.engine {
+            Engine::Sqlite => sqlite_rows(Path::new(&self.target), sqlite)
+                .into_iter()
+                .map(|mut row| row.swap_remove(0))
+                .collect(),
+            Engine::Postgres => pg_run(&self.target, |c| async move {
+                c.query(postgres, &[])
+                    .await
+                    .unwrap_or_else(|e| panic!("{postgres}: {e}"))
+                    .iter()
+                    .map(|r| r.get::<_, Option<String>>(0).unwrap_or_default())
+                    .collect()
+            }),
+        }
+    }
+
+    /// Every row of every table, as text, in a stable order: to see that something
+    /// changed nothing, or to look for a value that must never be stored.
+    pub fn dump(&self) -> String {
+        let tables = self.query_text(
+            "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name",
+            "SELECT table_name::text FROM information_schema.tables \
+             WHERE table_schema = current_schema() ORDER BY table_name",
+        );
+        let mut out = String::new();
+        for t in tables {
+            out.push_str(&format!("== {t}\n"));
+            let mut rows = match self.engine {
+                Engine::Sqlite => {
+                    sqlite_rows(Path::new(&self.target), &format!("SELECT * FROM \"{t}\""))
+                        .into_iter()
+                        .map(|r| r.join(" | "))
+                        .collect()
+                }
+                Engine::Postgres => {
+                    self.query_text("", &format!("SELECT row_to_json(x)::text FROM \"{t}\" x"))
+                }
+            };
+            rows.sort();
+            for r in rows {
+                out.push_str(&r);
+                out.push('\n');
+            }
+        }
+        out
+    }
+}
+
+/// Every row of a query on a SQLite file (opened read-only), each column as text.
+pub fn sqlite_rows(path: &Path, sql: &str) -> Vec<Vec<String>> {
+    let conn =
+        rusqlite::Connection::open_with_flags(path, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
+            .unwrap();
+    let mut stmt = conn.prepare(sql).unwrap_or_else(|e| panic!("{sql}: {e}"));
+    let n = stmt.column_count();
+    let rows = stmt
+        .query_map([], |r| {
+            (0..n)
+                .map(|i| {
+                    use rusqlite::types::Value;
+                    Ok(match r.get::<_, Value>(i)? {
+                        Value::Null => "NULL".to_string(),
+                        Value::Integer(v) => v.to_string(),
+                        Value::Real(v) => v.to_string(),
+                        Value::Text(v) => v,
+                        Value::Blob(b) => b.iter().map(|x| format!("{x:02x}")).collect(),
+                    })
+                })
+                .collect::<Result<Vec<String>, _>>()
+        })
+        .unwrap();
+    rows.map(Result::unwrap).collect()
+}
+
+/// `CAMPO_TEST_PG_URL`, or `None` after a skip line when `CAMPO_TEST_SKIP_PG=1`; panics
+/// with how to start a server otherwise.
+pub fn pg_admin_url() -> Option<String> {
+    match std::env::var("CAMPO_TEST_PG_URL") {
+        Ok(url) if !url.trim().is_empty() => Some(url),
+        _ if std::env::var("CAMPO_TEST_SKIP_PG").as_deref() == Ok("1") => {
+            eprintln!(
+                "skipped: CAMPO_TEST_PG_URL is not set and CAMPO_TEST_SKIP_PG=1: this PostgreSQL test did not run"
+            );
+            None
+        }
+        _ => panic!(
+            "CAMPO_TEST_PG_URL is not set: the PostgreSQL variants of these tests need a server. \
+             Run `eval \"$(scripts/pg-test.sh start)\"` first (and `scripts/pg-test.sh stop` \
+             after), or set CAMPO_TEST_SKIP_PG=1 to skip them"
+        ),
+    }
+}
+
+/// Runs `f` with a plain connection to `url` on a runtime of its own.
+pub fn pg_run<T, F, Fut>(url: &str, f: F) -> T
+where
+    F: FnOnce(tokio_postgres::Client) -> Fut,
+    Fut: std::future::Future<Output = T>,
+{
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    runtime.block_on(async {
+        let (client, connection) = tokio_postgres::connect(url, tokio_postgres::NoTls)
+            .await
+            .unwrap_or_else(|e| panic!("connect to the test database: {e}"));
+        let task = tokio::spawn(connection);
+        let out = f(client).await;
+        let _ = task.await;
+        out
+    })
+}
 
 pub struct Server {
     child: Child,
     // Kept open: a closed pipe would make any later print by the server fail.
     _stdout: BufReader<std::process::ChildStdout>,
     pub base: String,
-    pub db: PathBuf,
 }
 
 impl Server {
-    pub fn start(db: &Path) -> Server {
+    pub fn start(db: &TestDb) -> Server {
         Server::start_with(db, &[])
     }
 
-    pub fn start_with(db: &Path, extra: &[&str]) -> Server {
-        let mut child = Command::new(BIN)
-            .args([
-                "serve",
-                "--db",
-                db.to_str().unwrap(),
-                "--listen",
-                "127.0.0.1:0",
-            ])
+    pub fn start_with(db: &TestDb, extra: &[&str]) -> Server {
+        Server::start_bin(BIN, &["serve", "--db", db.arg()], extra)
+    }
+
+    /// Any `campo-server` binary (the first release's for the migration fixture) with
+    /// its serve arguments; waits for `listening on ...`.
+    pub fn start_bin(bin: &str, serve: &[&str], extra: &[&str]) -> Server {
+        let mut child = Command::new(bin)
+            .args(serve)
+            .args(["--listen", "127.0.0.1:0"])
             .args(extra)
+            .env_remove("CAMPO_DB")
+            .env(
+                "RUST_LOG",
+                std::env::var("RUST_LOG").unwrap_or_else(|_| "warn".into()),
+            )
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
             .spawn()
@@ -45,13 +334,15 @@ impl Server {
         let base = line
             .trim()
             .strip_prefix("listening on ")
-            .unwrap_or_else(|| panic!("unexpected first line {line:?}"))
+            .unwrap_or_else(|| {
+                let _ = child.kill();
+                panic!("the server did not start: first line {line:?}")
+            })
             .to_string();
         Server {
             child,
             _stdout: stdout,
             base,
-            db: db.to_path_buf(),
         }
     }
 
@@ -72,9 +363,20 @@ impl Drop for Server {
     }
 }
 
+/// Runs `campo-server --db DB ARGS...` and returns its output, whatever the exit status.
+pub fn run(db: &TestDb, args: &[&str]) -> Output {
+    Command::new(BIN)
+        .arg("--db")
+        .arg(db.arg())
+        .args(args)
+        .env_remove("CAMPO_DB")
+        .output()
+        .unwrap()
+}
+
 /// Runs a CLI subcommand against the database and returns stdout (panics on failure).
-pub fn cli(args: &[&str]) -> String {
-    let out = Command::new(BIN).args(args).output().unwrap();
+pub fn cli(db: &TestDb, args: &[&str]) -> String {
+    let out = run(db, args);
     assert!(
         out.status.success(),
         "campo-server {args:?} failed: {}",
@@ -83,32 +385,60 @@ pub fn cli(args: &[&str]) -> String {
     String::from_utf8(out.stdout).unwrap()
 }
 
-pub fn enroll_code(db: &Path, name: &str) -> String {
-    let out = cli(&[
-        "enroll",
-        "--db",
-        db.to_str().unwrap(),
-        "--name",
-        name,
-        "--json",
-    ]);
+/// Runs a CLI subcommand that must fail; returns its stderr.
+pub fn cli_fails(db: &TestDb, args: &[&str]) -> String {
+    let out = run(db, args);
+    assert!(
+        !out.status.success(),
+        "campo-server {args:?} should have failed; stdout: {}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    String::from_utf8(out.stderr).unwrap()
+}
+
+/// A fresh one-time code for a device of the default project.
+pub fn enroll_code(db: &TestDb, name: &str) -> String {
+    enroll_code_in(db, "default", name)
+}
+
+pub fn enroll_code_in(db: &TestDb, project: &str, name: &str) -> String {
+    let out = cli(
+        db,
+        &["enroll", "--project", project, "--name", name, "--json"],
+    );
     let v: serde_json::Value = serde_json::from_str(out.trim()).unwrap();
+    assert_eq!(v["project"], project, "{v}");
     v["code"].as_str().unwrap().to_string()
+}
+
+pub fn add_project(db: &TestDb, id: &str) {
+    cli(
+        db,
+        &["projects", "add", id, "--name", &format!("Project {id}")],
+    );
 }
 
 pub fn http() -> reqwest::blocking::Client {
     reqwest::blocking::Client::builder().build().unwrap()
 }
 
-/// Enrolls a device over HTTP and returns (device id, token).
-pub fn enroll_device(server: &Server, name: &str) -> EnrollResponse {
-    let code = enroll_code(&server.db, name);
+/// Enrolls a device of the default project over HTTP and returns (device id, token).
+pub fn enroll_device(server: &Server, db: &TestDb, name: &str) -> EnrollResponse {
+    enroll_device_in(server, db, "default", name)
+}
+
+pub fn enroll_device_in(server: &Server, db: &TestDb, project: &str, name: &str) -> EnrollResponse {
+    let code = enroll_code_in(db, project, name);
+    enroll_with_code(server, &code, name)
+}
+
+pub fn enroll_with_code(server: &Server, code: &str, name: &str) -> EnrollResponse {
     let resp = http()
         .post(server.url("/api/v1/devices/enroll"))
         .json(&serde_json::json!({"code": code, "device_name": name}))
         .send()
         .unwrap();
-    assert_eq!(resp.status(), 200);
+    assert_eq!(resp.status(), 200, "enroll: {:?}", resp.text());
     resp.json().unwrap()
 }
 
@@ -121,6 +451,41 @@ pub fn push(server: &Server, token: &str, req: &PushRequest) -> PushResponse {
         .unwrap();
     assert_eq!(resp.status(), 200, "push failed: {:?}", resp.text());
     resp.json().unwrap()
+}
+
+pub fn pull(
+    server: &Server,
+    token: &str,
+    since: u64,
+    limit: Option<u32>,
+) -> campo_wire::PullResponse {
+    let mut url = format!("/api/v1/sync/pull?since={since}");
+    if let Some(l) = limit {
+        url.push_str(&format!("&limit={l}"));
+    }
+    let resp = http()
+        .get(server.url(&url))
+        .bearer_auth(token)
+        .send()
+        .unwrap();
+    assert_eq!(resp.status(), 200, "pull failed: {:?}", resp.text());
+    resp.json().unwrap()
+}
+
+/// Pulls from 0 until `more` is false; returns the pages.
+pub fn pull_all(server: &Server, token: &str, limit: Option<u32>) -> Vec<campo_wire::PullResponse> {
+    let mut pages = Vec::new();
+    let mut since = 0;
+    loop {
+        let page = pull(server, token, since, limit);
+        since = page.cursor;
+        let more = page.more;
+        pages.push(page);
+        if !more {
+            return pages;
+        }
+        assert!(pages.len() < 10_000, "pull never ends");
+    }
 }
 
 pub fn meeting(revision: u32, id: Uuid) -> Meeting {
@@ -181,16 +546,21 @@ pub fn batch(records: Vec<Record>) -> PushRequest {
     }
 }
 
-/// Row counts read straight from the SQLite file (read-only).
-pub fn counts(db: &Path) -> (i64, i64, i64) {
-    let conn =
-        rusqlite::Connection::open_with_flags(db, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
-            .unwrap();
-    let count = |t: &str| {
-        conn.query_row(&format!("SELECT COUNT(*) FROM {t}"), [], |r| {
-            r.get::<_, i64>(0)
-        })
+/// Sets the admin password through the CLI (read from standard input).
+pub fn set_admin_password(bin: &str, db_args: &[&str], password: &str) {
+    use std::io::Write;
+    let mut child = Command::new(bin)
+        .args(db_args)
+        .env_remove("CAMPO_DB")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
         .unwrap()
-    };
-    (count("records"), count("batches"), count("devices"))
+        .write_all(format!("{password}\n").as_bytes())
+        .unwrap();
+    assert!(child.wait().unwrap().success(), "admin-password failed");
 }
