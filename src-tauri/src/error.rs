@@ -41,7 +41,9 @@ impl From<campo_store::StoreError> for AppError {
 
 impl From<campo_sync::SyncError> for AppError {
     fn from(e: campo_sync::SyncError) -> Self {
-        AppError::new("sync", e.to_string())
+        // The sync error's own stable code (offline, unauthorized, answer_too_large, ...)
+        // so the UI can tell them apart.
+        AppError::new(e.code(), e.to_string())
     }
 }
 

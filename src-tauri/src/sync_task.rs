@@ -9,6 +9,8 @@ use tauri::{AppHandle, Emitter, Manager};
 
 /// After a sync that worked, look again this often (new records wake the task anyway).
 const IDLE_RECHECK: Duration = Duration::from_secs(300);
+/// After a sync that stopped at its page bound with more waiting on the server.
+const MORE_TO_PULL: Duration = Duration::from_secs(2);
 
 pub fn spawn(app: AppHandle) {
     tauri::async_runtime::spawn(async move {
@@ -18,6 +20,10 @@ pub fn spawn(app: AppHandle) {
                 Outcome::Done => {
                     backoff.reset();
                     IDLE_RECHECK
+                }
+                Outcome::MoreToPull => {
+                    backoff.reset();
+                    MORE_TO_PULL
                 }
                 Outcome::NothingToDo => IDLE_RECHECK,
                 Outcome::Failed => backoff.next_delay(),
@@ -33,6 +39,8 @@ pub fn spawn(app: AppHandle) {
 
 enum Outcome {
     Done,
+    /// The server holds more pages than one sync takes: carry on soon.
+    MoreToPull,
     NothingToDo,
     Failed,
 }
@@ -88,8 +96,13 @@ async fn run_once(app: &AppHandle) -> Outcome {
             let now = chrono::Utc::now().to_rfc3339();
             let _ = vault.lock().expect("vault").set_setting(LAST_SYNC, &now);
             state.sync.lock().expect("sync status").running = false;
+            let more = summary.more_to_pull;
             let _ = app.emit("sync://done", summary);
-            Outcome::Done
+            if more {
+                Outcome::MoreToPull
+            } else {
+                Outcome::Done
+            }
         }
         Err(e) => fail(app, e.to_string(), true),
     }

@@ -32,6 +32,12 @@ pub enum SyncError {
     Transport(String),
     #[error("the server's answer could not be read: {0}")]
     Decode(String),
+    /// The answer (after gzip decoding) was longer than the client reads
+    /// ([`crate::SyncClient::with_max_answer_bytes`]); reading stopped there. Asking the same
+    /// again would get the same answer: a pull asks for smaller pages by itself, anything
+    /// else needs a person (a server or a proxy answering what it should not).
+    #[error("the server's answer is larger than the {limit} bytes this device reads")]
+    AnswerTooLarge { limit: usize },
     #[error("the device's vault: {0}")]
     Store(#[from] campo_store::StoreError),
     #[error("could not prepare the records for sending: {0}")]
@@ -64,6 +70,7 @@ impl SyncError {
             SyncError::Connect(_) => "offline",
             SyncError::Transport(_) => "connection_lost",
             SyncError::Decode(_) => "bad_answer",
+            SyncError::AnswerTooLarge { .. } => "answer_too_large",
             SyncError::Store(_) => "store",
             SyncError::Encode(_) => "encode",
         }
@@ -143,5 +150,13 @@ mod tests {
         assert!(e.is_retryable());
         assert!(e.to_string().contains("Service Unavailable"), "{e}");
         assert!(SyncError::from_status(429, b"").is_retryable());
+    }
+
+    #[test]
+    fn an_answer_too_large_has_its_own_code_and_is_not_retried_as_is() {
+        let e = SyncError::AnswerTooLarge { limit: 1024 };
+        assert_eq!(e.code(), "answer_too_large");
+        assert!(!e.is_retryable());
+        assert!(e.to_string().contains("1024"), "{e}");
     }
 }

@@ -79,6 +79,10 @@ pub fn add_participant(state: State<'_, AppState>, code: String, name: String) -
             "the participant code is empty",
         ));
     }
+    // The rule the server applies to roster codes, checked here first so that a code the
+    // server would refuse never enters the roster.
+    campo_core::rules::check_roster_code(&p.code)
+        .map_err(|e| crate::error::AppError::new(e.code(), e.to_string()))?;
     state.with(|v| Ok(v.add_participant(&p)?))
 }
 

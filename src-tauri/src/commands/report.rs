@@ -2,7 +2,7 @@
 
 use crate::error::AppResult;
 use crate::state::AppState;
-use campo_core::report::{compute, figures, Report, Targets};
+use campo_core::report::{compute, figures, Report};
 use campo_core::Lang;
 use serde::Serialize;
 use tauri::State;
@@ -31,7 +31,9 @@ pub fn report(state: State<'_, AppState>, lang: Lang) -> AppResult<ReportView> {
         let report = compute(
             &v.report_input()?,
             &crate::catalog::of(v)?,
-            &Targets::default(),
+            // The project's targets as the server last sent them; the study's defaults
+            // until the first sync.
+            &campo_sync::project_targets_of(v)?.unwrap_or_default(),
         );
         let rows = figures(&report, lang)
             .into_iter()
