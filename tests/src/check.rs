@@ -100,3 +100,15 @@ pub fn assert_report_matches(server: &Value, merged: &Report, each: &[Report]) {
         panic!("server report differs from the devices' merged report at {d}");
     }
 }
+
+/// Every `(id, revision)` waiting in a tablet's outbox, in write order: what its syncs must
+/// deliver.
+pub fn outbox_keys(vault: &Mutex<Vault>) -> Vec<(uuid::Uuid, u32)> {
+    let v = vault.lock().unwrap();
+    let n = v.pending_count().expect("pending count") as usize;
+    v.pending(n.max(1))
+        .expect("pending")
+        .into_iter()
+        .map(|p| (p.id, p.revision))
+        .collect()
+}

@@ -6,7 +6,12 @@
 //! Tests turn connection reuse off in the client so that each request is its own
 //! connection and gets its own fault. A fault is counted only when it actually fired
 //! (a "drop after 300 bytes" on a 200-byte request never fires).
+//!
+//! Given several upstreams (server processes on one database), the proxy is also the
+//! load balancer in front of them: each connection goes to one of them drawn at random.
 
+use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
 use socket2::SockRef;
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -87,6 +92,9 @@ pub struct Stats {
     pub bytes_down: AtomicU64,
     /// Connections the proxy could not forward because the server was down.
     pub upstream_down: AtomicU64,
+    /// Connections sent to each upstream, by its index in the list the proxy was given
+    /// (counted when the upstream is chosen, whether it answers or not).
+    pub by_upstream: Mutex<Vec<u64>>,
 }
 
 impl Stats {
@@ -110,13 +118,20 @@ impl Stats {
         )
     }
 
+    /// Connections sent to each upstream so far.
+    pub fn by_upstream(&self) -> Vec<u64> {
+        self.by_upstream.lock().unwrap().clone()
+    }
+
     fn fire(&self, f: Fault) {
         self.fired[f.index()].fetch_add(1, Ordering::Relaxed);
     }
 }
 
 struct Shared {
-    upstream: Mutex<SocketAddr>,
+    upstreams: Mutex<Vec<SocketAddr>>,
+    /// Draws the upstream of each forwarded connection.
+    pick: Mutex<StdRng>,
     plan: Mutex<FaultPlan>,
     shaping: Mutex<Shaping>,
     stats: Stats,
@@ -138,13 +153,26 @@ impl Drop for Proxy {
 impl Proxy {
     /// Listens on a free loopback port and forwards to `upstream`, passing everything.
     pub async fn start(upstream: SocketAddr) -> std::io::Result<Proxy> {
+        Proxy::start_balanced(&[upstream], 0).await
+    }
+
+    /// Listens on a free loopback port and forwards each connection to one of `upstreams`
+    /// drawn at random (uniformly, from a generator seeded with `seed`), passing
+    /// everything. A connection drawn to an upstream that is down is closed, as a load
+    /// balancer without health checks would.
+    pub async fn start_balanced(upstreams: &[SocketAddr], seed: u64) -> std::io::Result<Proxy> {
+        assert!(!upstreams.is_empty(), "a proxy needs an upstream");
         let listener = TcpListener::bind("127.0.0.1:0").await?;
         let addr = listener.local_addr()?;
         let shared = Arc::new(Shared {
-            upstream: Mutex::new(upstream),
+            upstreams: Mutex::new(upstreams.to_vec()),
+            pick: Mutex::new(StdRng::seed_from_u64(seed)),
             plan: Mutex::new(Arc::new(|_| Fault::Pass)),
             shaping: Mutex::new(Shaping::default()),
-            stats: Stats::default(),
+            stats: Stats {
+                by_upstream: Mutex::new(vec![0; upstreams.len()]),
+                ..Stats::default()
+            },
         });
         let s = shared.clone();
         let task = tokio::spawn(async move {
@@ -181,7 +209,16 @@ impl Proxy {
 
     /// Forward new connections to a different server address (after a restart elsewhere).
     pub fn set_upstream(&self, upstream: SocketAddr) {
-        *self.shared.upstream.lock().unwrap() = upstream;
+        self.set_upstreams(&[upstream]);
+    }
+
+    /// Forward new connections to these servers, one drawn at random per connection.
+    /// Per-upstream counts start again from zero.
+    pub fn set_upstreams(&self, upstreams: &[SocketAddr]) {
+        assert!(!upstreams.is_empty(), "a proxy needs an upstream");
+        let mut list = self.shared.upstreams.lock().unwrap();
+        *list = upstreams.to_vec();
+        *self.shared.stats.by_upstream.lock().unwrap() = vec![0; upstreams.len()];
     }
 }
 
@@ -241,8 +278,22 @@ enum End {
     Fired,
 }
 
+/// Draws the upstream of one connection and counts it.
+fn choose_upstream(s: &Shared) -> SocketAddr {
+    let list = s.upstreams.lock().unwrap();
+    let i = if list.len() == 1 {
+        0
+    } else {
+        s.pick.lock().unwrap().random_range(0..list.len())
+    };
+    if let Some(n) = s.stats.by_upstream.lock().unwrap().get_mut(i) {
+        *n += 1;
+    }
+    list[i]
+}
+
 async fn forward(client: TcpStream, fault: Fault, s: Arc<Shared>) {
-    let upstream = *s.upstream.lock().unwrap();
+    let upstream = choose_upstream(&s);
     let server = match TcpStream::connect(upstream).await {
         Ok(t) => t,
         Err(_) => {

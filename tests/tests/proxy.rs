@@ -109,3 +109,54 @@ async fn shaping_gives_the_bandwidth_and_delay_asked_for() {
     );
     assert_eq!(proxy.stats().bytes(), (32_000, 100));
 }
+
+#[tokio::test]
+async fn a_balanced_proxy_spreads_connections_at_random_and_counts_them() {
+    let (a, mut got_a) = sink(1).await;
+    let (b, mut got_b) = sink(2).await;
+    let proxy = Proxy::start_balanced(&[a, b], 7).await.unwrap();
+    let mut replies = [0usize; 3];
+    for _ in 0..200 {
+        let r = exchange(proxy.addr(), 10).await.unwrap();
+        replies[r.len()] += 1;
+    }
+    let (mut to_a, mut to_b) = (0, 0);
+    while got_a.try_recv().is_ok() {
+        to_a += 1;
+    }
+    while got_b.try_recv().is_ok() {
+        to_b += 1;
+    }
+    // Each upstream answers with its own length, so the replies say who served.
+    assert_eq!((replies[1], replies[2]), (to_a, to_b));
+    assert_eq!(to_a + to_b, 200);
+    assert!(
+        (60..=140).contains(&to_a),
+        "{to_a} of 200 went to the first"
+    );
+    assert_eq!(proxy.stats().by_upstream(), vec![to_a as u64, to_b as u64]);
+
+    // One upstream down: the connections drawn to it are closed, the others served.
+    drop(got_b);
+    proxy.set_upstreams(&[a, "127.0.0.1:9".parse().unwrap()]);
+    let mut served = 0;
+    for _ in 0..50 {
+        if exchange(proxy.addr(), 10)
+            .await
+            .map(|r| r.len() == 1)
+            .unwrap_or(false)
+        {
+            served += 1;
+        }
+    }
+    let by = proxy.stats().by_upstream();
+    assert_eq!(by.iter().sum::<u64>(), 50);
+    assert_eq!(served as u64, by[0]);
+    assert_eq!(
+        proxy
+            .stats()
+            .upstream_down
+            .load(std::sync::atomic::Ordering::Relaxed),
+        by[1]
+    );
+}
