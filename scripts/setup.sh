@@ -4,10 +4,14 @@
 #   setup.sh          everything: build tools, the app's system libraries, the UI's npm
 #                     packages, tauri-driver and the X virtual display for the app tests
 #   setup.sh server   only what the server and the headless demo need
+#   setup.sh all test everything, plus what only the tests need: PostgreSQL (a throwaway
+#                     cluster is started by scripts/pg-test.sh), Python's venv for
+#                     schemathesis, and cargo's rustfmt and clippy
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 what=${1:-all}
+for_tests=${2:-}
 export PATH="$HOME/.cargo/bin:$PATH"
 sudo_if_needed() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
 
@@ -16,6 +20,9 @@ if [ "$what" = all ]; then
   # Tauri 2 on Linux, plus Xvfb and WebKitWebDriver for the end-to-end tests.
   apt_packages+=(libwebkit2gtk-4.1-dev libssl-dev libayatana-appindicator3-dev librsvg2-dev
                  libxdo-dev xvfb xauth webkit2gtk-driver nodejs npm)
+fi
+if [ "$for_tests" = test ]; then
+  apt_packages+=(postgresql python3-venv)
 fi
 
 missing=()
@@ -37,6 +44,15 @@ fi
 if ! command -v cargo >/dev/null; then
   echo "setup: Rust is missing; install it from your distribution or rustup first" >&2
   exit 1
+fi
+
+if [ "$for_tests" = test ]; then
+  for tool in rustfmt clippy; do
+    if ! cargo "${tool/rustfmt/fmt}" --version >/dev/null 2>&1; then
+      echo "setup: installing $tool"
+      rustup component add "$tool"
+    fi
+  done
 fi
 
 if [ "$what" = all ]; then

@@ -1,23 +1,53 @@
 #!/usr/bin/env bash
-# Sets up a fresh Debian/Ubuntu machine and runs every test of Campo: the unit and
-# property tests of each crate, the cross-crate tests against the real server binary
-# (fault campaign included), the check that the UI's TypeScript types match the Rust
-# types, and the app end to end under Xvfb through WebDriver.
+# Sets up a fresh Debian/Ubuntu machine and runs every test of Campo: formatting and lints,
+# the unit and property tests of each crate, the storage and HTTP suites on SQLite and on
+# a throwaway PostgreSQL, the cross-crate tests against the real server binary (fault
+# campaigns included), schemathesis against the served OpenAPI document, the check that
+# the UI's TypeScript types match the Rust types, and the app end to end under Xvfb.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$HOME/.cargo/bin:$PATH"
 
-scripts/setup.sh all
+started=$(date +%s)
+step_started=$started
+step() {
+  local now; now=$(date +%s)
+  if [ -n "${step_name:-}" ]; then
+    printf 'test: %-52s %4ds\n' "$step_name done in" "$((now - step_started))"
+  fi
+  step_name=$1; step_started=$now
+  echo "test: $1"
+}
 
-echo "test: building the UI (the app embeds it) and every binary the tests start"
+step "setup (system packages, npm packages, tauri-driver, PostgreSQL)"
+scripts/setup.sh all test
+
+step "formatting (cargo fmt --check)"
+cargo fmt --all -- --check
+
+step "building the UI (the app embeds it) and every binary the tests start"
 (cd ui && npm run build)
 cargo build --workspace --bins --locked
 
-echo "test: the UI's generated types are up to date"
+step "lints (clippy, warnings denied)"
+cargo clippy --workspace --all-targets --locked -- -D warnings
+
+step "the UI's generated types are up to date"
 scripts/ts-bindings.sh --check
 
-echo "test: workspace tests"
+step "starting a throwaway PostgreSQL for the storage and HTTP suites"
+eval "$(scripts/pg-test.sh start)"
+trap 'scripts/pg-test.sh stop || true' EXIT
+
+step "workspace tests (SQLite and PostgreSQL)"
 cargo test --workspace --locked
 
-echo "test: the app end to end"
+step "schemathesis against the served API (SQLite, then PostgreSQL)"
+scripts/schemathesis.sh
+scripts/schemathesis.sh --db "$CAMPO_TEST_PG_URL"
+
+step "the app end to end"
 scripts/e2e.sh
+
+step "finished"
+echo "test: all steps passed in $(( $(date +%s) - started ))s"
