@@ -21,7 +21,8 @@ db="$home/server.db"
 
 echo "campo: building the server"
 cargo build -q -p campo-server --bin campo-server
-server=target/debug/campo-server
+target_dir=${CARGO_TARGET_DIR:-target}
+server=$target_dir/debug/campo-server
 
 "$server" serve --db "$db" --listen "$listen" &
 server_pid=$!
@@ -45,7 +46,7 @@ if [ "$mode" = app ]; then
   echo "  In the app's first-run screen enter the server $url and the enrollment code: $code"
   echo "  (the code works once and expires in 15 minutes; 'campo-server enroll' makes another)"
   echo
-  CAMPO_DATA_DIR=${CAMPO_DATA_DIR:-$home/tablet} target/debug/campo
+  CAMPO_DATA_DIR=${CAMPO_DATA_DIR:-$home/tablet} "$target_dir/debug/campo"
 else
   echo "campo: no display here, running the headless demo (a scripted tablet)"
   tablet=$(mktemp -d)
