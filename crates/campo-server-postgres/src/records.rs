@@ -28,7 +28,7 @@
 
 use crate::db_err;
 use campo_server_store::decide::{answer, decide, Decision, Held};
-use campo_server_store::project_not_found;
+use campo_server_store::{cut_page, project_not_found};
 use campo_server_store::{
     DeviceIdentity, IncomingRecord, PullData, StorageError, StoredSubmission,
 };
@@ -381,15 +381,9 @@ pub async fn pull(
         )
         .await
         .map_err(db_err)?;
-    let more = page.len() as i64 > limit;
-    page.truncate(limit as usize);
-    let cursor = if more {
-        page.last().map_or(top, |r| r.get(0))
-    } else {
-        top
-    };
+    let (cursor, more) = cut_page(&mut page, limit as u32, top, |r| r.get(0));
     let mut data = PullData {
-        cursor: cursor.max(0) as u64,
+        cursor,
         more,
         ..PullData::default()
     };

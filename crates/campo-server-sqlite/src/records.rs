@@ -3,7 +3,7 @@
 use crate::{db_err, parse_uuid};
 use campo_server_store::decide::{decide, Decision, Held};
 use campo_server_store::{
-    DeviceIdentity, IncomingRecord, PullData, StorageError, StoredSubmission,
+    cut_page, DeviceIdentity, IncomingRecord, PullData, StorageError, StoredSubmission,
 };
 use campo_wire::{PushResponse, PushStatus, RecordKind};
 use chrono::{DateTime, Utc};
@@ -182,14 +182,9 @@ pub fn pull(
             page.push(row.map_err(db_err)?);
         }
     }
-    let more = page.len() as i64 > limit;
-    page.truncate(limit as usize);
+    let (cursor, more) = cut_page(&mut page, limit as u32, top, |r| r.0);
     let mut data = PullData {
-        cursor: if more {
-            page.last().map_or(top, |r| r.0)
-        } else {
-            top
-        } as u64,
+        cursor,
         more,
         ..PullData::default()
     };

@@ -132,6 +132,27 @@ pub struct PullData {
     pub meetings: Vec<Meeting>,
 }
 
+/// Cuts a pull page read with one row more than `limit` (rows in counter order, `seq_of`
+/// giving a row's counter value; `top` the project's counter in the same snapshot), and
+/// says where the next pull starts and whether one is needed. The same rule for every
+/// engine: while more follow, the cursor is the last row sent; once none do, the counter.
+pub fn cut_page<T>(
+    rows: &mut Vec<T>,
+    limit: u32,
+    top: i64,
+    seq_of: impl Fn(&T) -> i64,
+) -> (u64, bool) {
+    let limit = limit.max(1) as usize;
+    let more = rows.len() > limit;
+    rows.truncate(limit);
+    let cursor = if more {
+        rows.last().map_or(top, seq_of)
+    } else {
+        top
+    };
+    (cursor.max(0) as u64, more)
+}
+
 /// A current submission with the device that sent it (for exports).
 #[derive(Clone, Debug)]
 pub struct StoredSubmission {
@@ -265,4 +286,21 @@ pub trait Store: Send + Sync + 'static {
     /// A consistent copy of the whole database at `out`, taken while the server runs.
     /// Engines with their own tool (PostgreSQL: pg_dump) answer `Invalid` naming it.
     async fn backup(&self, out: &Path) -> Result<(), StorageError>;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::cut_page;
+
+    #[test]
+    fn a_page_is_cut_at_its_limit_and_says_where_to_go_on() {
+        let mut rows = vec![3, 5, 8];
+        assert_eq!(cut_page(&mut rows, 2, 9, |r| *r), (5, true));
+        assert_eq!(rows, vec![3, 5]);
+        let mut rows = vec![3, 5];
+        assert_eq!(cut_page(&mut rows, 2, 9, |r| *r), (9, false));
+        assert_eq!(rows, vec![3, 5]);
+        let mut none: Vec<i64> = vec![];
+        assert_eq!(cut_page(&mut none, 0, 4, |r| *r), (4, false));
+    }
 }
