@@ -53,7 +53,7 @@ fi
 python=$venv/bin/python
 
 log "building campo-server"
-cargo build --quiet -p campo-server --bin campo-server
+cargo build --quiet --workspace --bins --locked
 server_bin=$target_dir/debug/campo-server
 
 work=$(mktemp -d)

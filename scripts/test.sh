@@ -7,13 +7,18 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$HOME/.cargo/bin:$PATH"
+# One build, run once: incremental caches would only take disk.
+export CARGO_INCREMENTAL=${CARGO_INCREMENTAL:-0}
+target_dir=${CARGO_TARGET_DIR:-$PWD/target}
 
 started=$(date +%s)
 step_started=$started
 step() {
   local now; now=$(date +%s)
   if [ -n "${step_name:-}" ]; then
-    printf 'test: %-52s %4ds\n' "$step_name done in" "$((now - step_started))"
+    printf 'test: %-52s %4ds  (target %s, disk free %s)\n' "$step_name done in" \
+      "$((now - step_started))" "$(du -sh "$target_dir" 2>/dev/null | cut -f1)" \
+      "$(df -h --output=avail "$target_dir" 2>/dev/null | tail -1 | tr -d ' ')"
   fi
   step_name=$1; step_started=$now
   echo "test: $1"
@@ -32,15 +37,15 @@ cargo build --workspace --bins --locked
 step "lints (clippy, warnings denied)"
 cargo clippy --workspace --all-targets --locked -- -D warnings
 
-step "the UI's generated types are up to date"
-scripts/ts-bindings.sh --check
-
 step "starting a throwaway PostgreSQL for the storage and HTTP suites"
 eval "$(scripts/pg-test.sh start)"
 trap 'scripts/pg-test.sh stop || true' EXIT
 
 step "workspace tests (SQLite and PostgreSQL)"
 cargo test --workspace --locked
+
+step "the UI's generated types are up to date"
+scripts/ts-bindings.sh --check
 
 step "schemathesis against the served API (SQLite, then PostgreSQL)"
 scripts/schemathesis.sh

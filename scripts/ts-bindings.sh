@@ -5,8 +5,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 out=$PWD/ui/src/bindings
 rm -rf "$out"
-TS_RS_EXPORT_DIR=$out cargo test -q -p campo-core --features ts --lib export_bindings >/dev/null
-TS_RS_EXPORT_DIR=$out cargo test -q -p campo-app --lib export_bindings >/dev/null
+# The whole workspace, as the test command selects it: a narrower selection unifies other
+# features and recompiles hundreds of dependencies (campo-app turns on campo-core's "ts").
+TS_RS_EXPORT_DIR=$out cargo test -q --workspace --locked --lib export_bindings >/dev/null
 if [[ "${1:-}" == "--check" ]]; then
   git diff --exit-code -- ui/src/bindings
   test -z "$(git status --porcelain -- ui/src/bindings)"
