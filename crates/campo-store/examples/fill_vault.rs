@@ -6,19 +6,20 @@
 //! CAMPO_PASSPHRASE='a long passphrase' cargo run -p campo-store --example fill_vault -- --read DIR
 //! ```
 //!
-//! The first creates the vault in DIR (or opens it) and writes a participant named TEXT, a
-//! held meeting at the place TEXT, a cancelled meeting with the reason TEXT and a
-//! submission whose text answers are TEXT. `--read` prints every record decrypted. A wrong
-//! passphrase exits with status 1 and prints no data.
+//! The first creates the vault in DIR with its key slot named TEXT (or opens it) and
+//! writes a participant named TEXT, a held meeting at the place TEXT, a cancelled meeting
+//! with the reason TEXT, a submission whose text answers are TEXT, and leaves an
+//! unfinished draft whose answer is TEXT. `--read` prints every record decrypted. A wrong
+//! passphrase exits with status 1 and prints no data. (tests/canary.rs runs this file's
+//! functions and scans the files.)
 
 use campo_core::catalog::Catalog;
 use campo_core::validate::validate_submission;
 use campo_core::{Activity, AnswerValue, Answers, Attendance, ItemType, Participant, Submission};
-use campo_store::{NewMeeting, Vault};
+use campo_store::{new_record_id, NewMeeting, Vault};
 use chrono::Utc;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
-use uuid::Uuid;
 
 fn main() -> ExitCode {
     let mut args: Vec<String> = std::env::args().skip(1).collect();
@@ -38,31 +39,15 @@ fn main() -> ExitCode {
         eprintln!("CAMPO_PASSPHRASE is not set\n{usage}");
         return ExitCode::from(2);
     };
-    let vault = if Vault::exists(&dir) {
-        match Vault::open(&dir).and_then(|v| v.unlock(&passphrase)) {
-            Ok(v) => v,
-            Err(e) => {
-                eprintln!("cannot open the vault: {e}");
-                return ExitCode::from(1);
-            }
-        }
-    } else if read {
-        eprintln!("no vault in {}", dir.display());
-        return ExitCode::from(1);
-    } else {
-        match Vault::create(&dir, "Example facilitator", &passphrase) {
-            Ok((v, code)) => {
-                eprintln!("new vault; recovery code (shown once): {}", code.as_str());
-                v
-            }
-            Err(e) => {
-                eprintln!("cannot create the vault: {e}");
-                return ExitCode::from(1);
-            }
+    let vault = match open_or_create(&dir, text.as_deref(), &passphrase) {
+        Ok(v) => v,
+        Err(e) => {
+            eprintln!("{e}");
+            return ExitCode::from(1);
         }
     };
     let result = match text {
-        Some(text) => fill(&vault, &text),
+        Some(text) => fill(&vault, &text).map(|_| ()),
         None => print_all(&vault),
     };
     match result {
@@ -74,7 +59,29 @@ fn main() -> ExitCode {
     }
 }
 
-fn fill(vault: &Vault, text: &str) -> Result<(), Box<dyn std::error::Error>> {
+/// Opens the vault in `dir`, or (given a TEXT) creates it with a key slot named TEXT.
+pub fn open_or_create(dir: &Path, text: Option<&str>, passphrase: &str) -> Result<Vault, String> {
+    if Vault::exists(dir) {
+        return Vault::open(dir)
+            .and_then(|v| v.unlock(passphrase))
+            .map_err(|e| format!("cannot open the vault: {e}"));
+    }
+    let Some(text) = text else {
+        return Err(format!("no vault in {}", dir.display()));
+    };
+    let (vault, code) = Vault::create(dir, text, passphrase)
+        .map_err(|e| format!("cannot create the vault: {e}"))?;
+    eprintln!("new vault; recovery code (shown once): {}", code.as_str());
+    Ok(vault)
+}
+
+/// What `fill` stored that must be in no file in clear.
+pub struct Filled {
+    pub submission: Submission,
+    pub draft: Submission,
+}
+
+pub fn fill(vault: &Vault, text: &str) -> Result<Filled, Box<dyn std::error::Error>> {
     let code = format!("P{:03}", vault.participants()?.len() + 1);
     vault.add_participant(&Participant {
         code: code.clone(),
@@ -87,7 +94,7 @@ fn fill(vault: &Vault, text: &str) -> Result<(), Box<dyn std::error::Error>> {
         date: today,
         place: text.into(),
         topic: topic.into(),
-        facilitator: "Example facilitator".into(),
+        facilitator: text.into(),
     };
     let held = vault.create_meeting(meeting(Activity::Committee, "Carers' committee"))?;
     vault.set_attendance(
@@ -119,7 +126,7 @@ fn fill(vault: &Vault, text: &str) -> Result<(), Box<dyn std::error::Error>> {
         })
         .collect();
     let submission = Submission {
-        id: Uuid::now_v7(),
+        id: new_record_id(),
         instrument_id: instrument.id.clone(),
         instrument_version: instrument.version,
         meeting_id: held.id,
@@ -132,11 +139,28 @@ fn fill(vault: &Vault, text: &str) -> Result<(), Box<dyn std::error::Error>> {
     // As the app does: validate with campo-core, then store.
     validate_submission(&catalog, &submission)?;
     vault.save_final(&submission)?;
+
+    // A questionnaire left half-way: its first note answered TEXT, saved as a draft.
+    let first_note = instrument
+        .items
+        .iter()
+        .find(|i| matches!(i.item_type, ItemType::Text))
+        .ok_or("the committee checklist has no note")?;
+    let draft = Submission {
+        id: new_record_id(),
+        answers: [(first_note.id.clone(), AnswerValue::Text(text.into()))]
+            .into_iter()
+            .collect(),
+        created_at: Utc::now(),
+        ..submission.clone()
+    };
+    vault.save_draft(&draft)?;
     println!(
-        "written; {} records waiting to sync",
-        vault.pending_count()?
+        "written; {} records waiting to sync, {} unfinished questionnaire(s)",
+        vault.pending_count()?,
+        vault.unfinished_drafts()?.len()
     );
-    Ok(())
+    Ok(Filled { submission, draft })
 }
 
 fn print_all(vault: &Vault) -> Result<(), Box<dyn std::error::Error>> {

@@ -29,6 +29,47 @@ pub(crate) fn random_bytes<const N: usize>() -> Result<[u8; N], StoreError> {
     Ok(out)
 }
 
+/// Lower-case hex, for ids and secrets shown as text.
+pub(crate) fn hex(bytes: &[u8]) -> String {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let mut out = String::with_capacity(bytes.len() * 2);
+    for b in bytes {
+        out.push(DIGITS[usize::from(b >> 4)] as char);
+        out.push(DIGITS[usize::from(b & 0x0f)] as char);
+    }
+    out
+}
+
+/// Opens a body sealed by [`seal`] WITHOUT authenticating it, for a body whose AAD can no
+/// longer be known (a first-release key slot's, whose AAD was the facilitator's name, now
+/// sealed): GCM encrypts with AES-CTR, so sealing zeros under the same key and nonce gives
+/// the key stream, and the body XOR the key stream is the plaintext. The caller must
+/// authenticate the result another way (a data key must open the vault's sealed check
+/// value). The key stream is wiped and never leaves this function.
+pub(crate) fn open_unauthenticated(
+    key: &[u8; KEY_LEN],
+    sealed: &[u8],
+) -> Result<Option<Zeroizing<Vec<u8>>>, StoreError> {
+    let tag_len = AES_256_GCM.tag_len();
+    if sealed.len() < NONCE_LEN + tag_len {
+        return Ok(None);
+    }
+    let (nonce, rest) = sealed.split_at(NONCE_LEN);
+    let body = &rest[..rest.len() - tag_len];
+    let nonce: [u8; NONCE_LEN] = nonce
+        .try_into()
+        .map_err(|_| StoreError::Crypto("bad nonce"))?;
+    let mut stream = Zeroizing::new(vec![0u8; body.len()]);
+    // The tag of sealing zeros is of no use: only the key stream is wanted.
+    let _ = cipher(key)?.seal_in_place_separate_tag(
+        Nonce::assume_unique_for_key(nonce),
+        Aad::empty(),
+        &mut stream,
+    )?;
+    let plain: Vec<u8> = body.iter().zip(stream.iter()).map(|(c, k)| c ^ k).collect();
+    Ok(Some(Zeroizing::new(plain)))
+}
+
 pub(crate) fn seal(
     key: &[u8; KEY_LEN],
     aad: &[u8],
@@ -91,6 +132,25 @@ mod tests {
         assert!(open(&key, b"a|1|1", &sealed[..10]).unwrap().is_none());
         // A fresh nonce per write: the same plaintext never seals to the same bytes.
         assert_ne!(sealed, seal(&key, b"a|1|1", b"secret").unwrap());
+    }
+
+    #[test]
+    fn unauthenticated_opening_needs_no_aad_but_the_right_key() {
+        let key = [3u8; KEY_LEN];
+        let plain = [0x5au8; KEY_LEN];
+        let sealed = seal(&key, b"campo-slot:someone", &plain).unwrap();
+        let opened = open_unauthenticated(&key, &sealed).unwrap().unwrap();
+        assert_eq!(opened.as_slice(), plain);
+        let wrong = open_unauthenticated(&[4u8; KEY_LEN], &sealed)
+            .unwrap()
+            .unwrap();
+        assert_ne!(wrong.as_slice(), plain);
+        assert!(open_unauthenticated(&key, &sealed[..20]).unwrap().is_none());
+    }
+
+    #[test]
+    fn hex_is_lower_case() {
+        assert_eq!(hex(&[0x00, 0x0f, 0xa0, 0xff]), "000fa0ff");
     }
 
     proptest::proptest! {

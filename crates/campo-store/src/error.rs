@@ -1,6 +1,8 @@
 //! Everything the vault can refuse, each with its own variant so the app can tell a wrong
 //! passphrase from a tampered file from a full disk.
 
+use crate::passphrase::PassphraseProblem;
+use crate::records::CorrectionProblem;
 use std::path::PathBuf;
 use std::time::Duration;
 use uuid::Uuid;
@@ -11,8 +13,10 @@ pub enum StoreError {
     NotFound(PathBuf),
     #[error("a vault already exists in {0}")]
     AlreadyExists(PathBuf),
-    #[error("the passphrase must be at least {min} characters long")]
-    PassphraseTooShort { min: usize },
+    /// A new passphrase breaks the rule of [`crate::check_passphrase`]; its code is the
+    /// problem's (`too_short`, `one_character`, `is_name`, `common`).
+    #[error("{0}")]
+    WeakPassphrase(PassphraseProblem),
     #[error("the key slot name must not be empty")]
     EmptySlotName,
     #[error("wrong passphrase")]
@@ -21,7 +25,8 @@ pub enum StoreError {
     WrongRecoveryCode,
     #[error("too many wrong passphrases: try again in {} s", retry_after.as_secs().max(1))]
     LockedOut { retry_after: Duration },
-    #[error("key slot {slot:?} uses {iterations} PBKDF2 iterations, fewer than the required {minimum}: refused")]
+    /// `slot` is the slot's id (its name is sealed).
+    #[error("key slot {slot} uses {iterations} PBKDF2 iterations, fewer than the required {minimum}: refused")]
     WeakSlot {
         slot: String,
         iterations: u32,
@@ -29,9 +34,11 @@ pub enum StoreError {
     },
     #[error("the key slot opened but its data key does not match this vault's data")]
     WrongDataKey,
-    #[error("a key slot named {0:?} already exists")]
+    /// Carries the name; the message leaves it out, since messages reach logs.
+    #[error("a key slot of that name already exists")]
     SlotExists(String),
-    #[error("no key slot named {0:?}")]
+    /// Carries the name; the message leaves it out, since messages reach logs.
+    #[error("no key slot of that name")]
     SlotNotFound(String),
     #[error("the last passphrase slot cannot be removed: the vault would have no passphrase")]
     LastSlot,
@@ -56,6 +63,25 @@ pub enum StoreError {
     },
     #[error("meeting {0} not found")]
     MeetingNotFound(Uuid),
+    #[error("meeting {0} belongs to another tablet and is read-only here")]
+    RemoteMeeting(Uuid),
+    #[error("no participant with code {0:?} on the roster")]
+    ParticipantNotFound(String),
+    #[error("correction {id} refused: {problem}")]
+    Correction {
+        id: Uuid,
+        problem: CorrectionProblem,
+    },
+    #[error("the roster file is over {max} {what}: it is not a roster this app made")]
+    RosterFileTooLarge { max: usize, what: &'static str },
+    #[error("not a readable roster file: {0}")]
+    RosterFileInvalid(&'static str),
+    #[error("the roster file has format version {0}, which this app does not know")]
+    RosterFileVersion(u8),
+    #[error("wrong passphrase for this roster file")]
+    WrongRosterPassphrase,
+    #[error("the roster file was altered or damaged after it was made")]
+    RosterFileAltered,
     #[error("submission {0} not found")]
     SubmissionNotFound(Uuid),
     #[error("submission {0} is final and cannot be changed; save a correction that replaces it")]
@@ -94,7 +120,7 @@ impl StoreError {
         match self {
             StoreError::NotFound(_) => "no_vault",
             StoreError::AlreadyExists(_) => "vault_exists",
-            StoreError::PassphraseTooShort { .. } => "passphrase_too_short",
+            StoreError::WeakPassphrase(problem) => problem.code(),
             StoreError::EmptySlotName => "empty_slot_name",
             StoreError::WrongPassphrase => "wrong_passphrase",
             StoreError::WrongRecoveryCode => "wrong_recovery_code",
@@ -108,6 +134,14 @@ impl StoreError {
             StoreError::Misplaced { .. } => "record_misplaced",
             StoreError::Corrupt { .. } => "record_corrupt",
             StoreError::MeetingNotFound(_) => "meeting_not_found",
+            StoreError::RemoteMeeting(_) => "remote_meeting",
+            StoreError::ParticipantNotFound(_) => "participant_not_found",
+            StoreError::Correction { problem, .. } => problem.code(),
+            StoreError::RosterFileTooLarge { .. } => "roster_file_too_large",
+            StoreError::RosterFileInvalid(_) => "roster_file_invalid",
+            StoreError::RosterFileVersion(_) => "roster_file_version",
+            StoreError::WrongRosterPassphrase => "wrong_roster_passphrase",
+            StoreError::RosterFileAltered => "roster_file_altered",
             StoreError::SubmissionNotFound(_) => "submission_not_found",
             StoreError::SubmissionFinal(_) => "submission_final",
             StoreError::StaleRevision { .. } => "stale_revision",

@@ -3,6 +3,7 @@
 //! PBKDF2-HMAC-SHA256 that wraps the same DEK. Adding or removing a slot never touches
 //! the data.
 
+use crate::codes;
 use crate::crypto::{self, KEY_LEN};
 use crate::error::StoreError;
 use ring::pbkdf2;
@@ -19,11 +20,17 @@ pub const MIN_ITERATIONS: u32 = DEFAULT_ITERATIONS;
 #[cfg(feature = "insecure-test-kdf")]
 pub const MIN_ITERATIONS: u32 = 1_000;
 
-/// Passphrases shorter than this many characters are refused.
-pub const MIN_PASSPHRASE_CHARS: usize = 10;
-
 pub(crate) const SALT_LEN: usize = 16;
+/// The recovery slot's name (it names no person).
 pub(crate) const RECOVERY_SLOT: &str = "recovery";
+
+/// The data key check: a constant sealed under the data key, so that a key a slot yields
+/// is known to be this vault's before anything is read with it.
+const DEK_CHECK_AAD: &[u8] = b"meta|dek_check|0";
+const DEK_CHECK_TEXT: &[u8] = b"campo vault data key";
+
+/// A key-encryption key derived from a passphrase or recovery code. Wiped when dropped.
+pub(crate) type Kek = Zeroizing<[u8; KEY_LEN]>;
 
 /// The data key. Wiped from memory when dropped (and so on lock).
 #[derive(Zeroize, ZeroizeOnDrop)]
@@ -36,6 +43,17 @@ impl Dek {
 
     pub(crate) fn bytes(&self) -> &[u8; KEY_LEN] {
         &self.0
+    }
+
+    /// The check value to store in `meta` for this key.
+    pub(crate) fn seal_check(&self) -> Result<Vec<u8>, StoreError> {
+        crypto::seal(&self.0, DEK_CHECK_AAD, DEK_CHECK_TEXT)
+    }
+
+    /// Whether this key opens the vault's check value.
+    pub(crate) fn opens_check(&self, check: &[u8]) -> Result<bool, StoreError> {
+        Ok(crypto::open(&self.0, DEK_CHECK_AAD, check)?
+            .is_some_and(|text| text.as_slice() == DEK_CHECK_TEXT))
     }
 }
 
@@ -75,13 +93,47 @@ impl SlotKind {
     }
 }
 
+/// What the AAD of a slot's wrapped data key names: the slot's random id, or (slots
+/// written by the first release, until they next unlock) the facilitator's name.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum WrappedFor {
+    Id,
+    Name,
+}
+
+impl WrappedFor {
+    pub(crate) fn as_str(self) -> &'static str {
+        match self {
+            WrappedFor::Id => "id",
+            WrappedFor::Name => "name",
+        }
+    }
+
+    pub(crate) fn parse(s: &str) -> Result<WrappedFor, StoreError> {
+        match s {
+            "id" => Ok(WrappedFor::Id),
+            "name" => Ok(WrappedFor::Name),
+            other => Err(StoreError::Damaged(format!(
+                "unknown key slot wrapping {other:?}"
+            ))),
+        }
+    }
+}
+
 /// What the key_slots table holds for one slot. Nothing here is secret on its own.
 pub(crate) struct Slot {
-    pub name: String,
+    /// Random, 128 bits in hex: the table key and the wrapped key's AAD.
+    pub id: String,
     pub kind: SlotKind,
     pub salt: Vec<u8>,
     pub iterations: u32,
     pub wrapped: Vec<u8>,
+    pub wrapped_for: WrappedFor,
+    /// The name sealed under the data key (read after unlock).
+    pub sealed_name: Option<Vec<u8>>,
+    /// A first-release slot's name, in clear until the vault's first unlock after the
+    /// upgrade seals it.
+    pub legacy_name: Option<String>,
 }
 
 /// A slot as the app may list it.
@@ -92,17 +144,17 @@ pub struct SlotInfo {
     pub iterations: u32,
 }
 
-fn slot_aad(name: &str) -> String {
-    format!("campo-slot:{name}")
+fn slot_aad(id_or_name: &str) -> String {
+    format!("campo-slot:{id_or_name}")
 }
 
-pub(crate) fn check_passphrase(passphrase: &str) -> Result<(), StoreError> {
-    if passphrase.chars().count() < MIN_PASSPHRASE_CHARS {
-        return Err(StoreError::PassphraseTooShort {
-            min: MIN_PASSPHRASE_CHARS,
-        });
-    }
-    Ok(())
+/// The AAD of a slot's sealed name.
+pub(crate) fn name_aad(id: &str) -> String {
+    crypto::record_aad("key_slots", id, 0)
+}
+
+pub(crate) fn new_slot_id() -> Result<String, StoreError> {
+    Ok(crypto::hex(&crypto::random_bytes::<16>()?))
 }
 
 /// Refuses a slot whose iteration count is below `minimum`. A low count in the file is a
@@ -123,11 +175,7 @@ pub(crate) fn check_iterations(
     Ok(())
 }
 
-fn derive_kek(
-    secret: &[u8],
-    salt: &[u8],
-    iterations: u32,
-) -> Result<Zeroizing<[u8; KEY_LEN]>, StoreError> {
+fn derive_kek(secret: &[u8], salt: &[u8], iterations: u32) -> Result<Kek, StoreError> {
     let iterations =
         NonZeroU32::new(iterations).ok_or(StoreError::Crypto("zero PBKDF2 iterations"))?;
     let mut kek = Zeroizing::new([0u8; KEY_LEN]);
@@ -141,41 +189,85 @@ fn derive_kek(
     Ok(kek)
 }
 
-/// Wraps the DEK under a secret (passphrase or normalized recovery code).
+/// A freshly wrapped data key: the slot's salt, iterations and wrapped bytes.
+pub(crate) struct Wrapped {
+    pub salt: Vec<u8>,
+    pub iterations: u32,
+    pub wrapped: Vec<u8>,
+}
+
+/// Wraps the DEK under a secret (passphrase or normalized recovery code) for slot `id`.
 pub(crate) fn wrap(
     dek: &Dek,
-    name: &str,
-    kind: SlotKind,
+    id: &str,
     secret: &[u8],
     iterations: u32,
-) -> Result<Slot, StoreError> {
+) -> Result<Wrapped, StoreError> {
     let salt: [u8; SALT_LEN] = crypto::random_bytes()?;
     let kek = derive_kek(secret, &salt, iterations)?;
-    let wrapped = crypto::seal(&kek, slot_aad(name).as_bytes(), dek.bytes())?;
-    Ok(Slot {
-        name: name.to_string(),
-        kind,
+    Ok(Wrapped {
         salt: salt.to_vec(),
         iterations,
-        wrapped,
+        wrapped: rewrap(dek, &kek, id)?,
     })
 }
 
-/// The DEK if `secret` opens this slot, `None` if not. Weak slots are refused first,
-/// without running the KDF.
-pub(crate) fn unwrap(slot: &Slot, secret: &[u8]) -> Result<Option<Dek>, StoreError> {
-    check_iterations(&slot.name, slot.iterations, MIN_ITERATIONS)?;
+/// The DEK wrapped again under a key already derived (same salt and iterations), for slot
+/// `id`: how a first-release slot moves to an id AAD when it unlocks.
+pub(crate) fn rewrap(dek: &Dek, kek: &Kek, id: &str) -> Result<Vec<u8>, StoreError> {
+    crypto::seal(kek, slot_aad(id).as_bytes(), dek.bytes())
+}
+
+/// What trying a secret on a slot gave.
+pub(crate) enum Unwrapped {
+    /// This vault's data key, with the key it was unwrapped with.
+    Opened(Dek, Kek),
+    /// The secret does not open this slot.
+    NotThisSlot,
+    /// The slot opened but its key does not open this vault's check value: the slot was
+    /// copied from another vault.
+    OtherVaultsKey,
+}
+
+/// Tries `secret` on a slot. Weak slots are refused first, without running the KDF.
+pub(crate) fn unwrap(
+    slot: &Slot,
+    secret: &[u8],
+    dek_check: &[u8],
+) -> Result<Unwrapped, StoreError> {
+    check_iterations(&slot.id, slot.iterations, MIN_ITERATIONS)?;
     let kek = derive_kek(secret, &slot.salt, slot.iterations)?;
-    let Some(plain) = crypto::open(&kek, slot_aad(&slot.name).as_bytes(), &slot.wrapped)? else {
-        return Ok(None);
+    let (plain, authenticated) = match (slot.wrapped_for, &slot.legacy_name) {
+        (WrappedFor::Id, _) => (
+            crypto::open(&kek, slot_aad(&slot.id).as_bytes(), &slot.wrapped)?,
+            true,
+        ),
+        (WrappedFor::Name, Some(name)) => (
+            crypto::open(&kek, slot_aad(name).as_bytes(), &slot.wrapped)?,
+            true,
+        ),
+        // A first-release slot whose name is now sealed: its tag cannot be checked, so the
+        // candidate key is accepted only if it opens the check value.
+        (WrappedFor::Name, None) => (crypto::open_unauthenticated(&kek, &slot.wrapped)?, false),
     };
-    let bytes: [u8; KEY_LEN] = plain.as_slice().try_into().map_err(|_| {
-        StoreError::Damaged(format!(
-            "key slot {:?} holds a key of the wrong size",
-            slot.name
-        ))
-    })?;
-    Ok(Some(Dek(bytes)))
+    let Some(plain) = plain else {
+        return Ok(Unwrapped::NotThisSlot);
+    };
+    let Ok(bytes) = <[u8; KEY_LEN]>::try_from(plain.as_slice()) else {
+        if !authenticated {
+            return Ok(Unwrapped::NotThisSlot);
+        }
+        return Err(StoreError::Damaged(format!(
+            "key slot {} holds a key of the wrong size",
+            slot.id
+        )));
+    };
+    let dek = Dek(bytes);
+    match (dek.opens_check(dek_check)?, authenticated) {
+        (true, _) => Ok(Unwrapped::Opened(dek, kek)),
+        (false, true) => Ok(Unwrapped::OtherVaultsKey),
+        (false, false) => Ok(Unwrapped::NotThisSlot),
+    }
 }
 
 /// A one-time recovery code: 120 random bits as 24 base32 characters in groups of 4
@@ -183,40 +275,18 @@ pub(crate) fn unwrap(slot: &Slot, secret: &[u8]) -> Result<Option<Dek>, StoreErr
 #[derive(Zeroize, ZeroizeOnDrop)]
 pub struct RecoveryCode(String);
 
-const BASE32: &[u8; 32] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
-
 impl RecoveryCode {
     pub(crate) fn generate() -> Result<RecoveryCode, StoreError> {
-        let bytes: Zeroizing<[u8; 15]> = Zeroizing::new(crypto::random_bytes()?);
-        let mut chars = String::with_capacity(29);
-        // 15 bytes = 120 bits = 24 groups of 5 bits.
-        for i in 0..24 {
-            let bit = i * 5;
-            let (byte, shift) = (bit / 8, bit % 8);
-            let word =
-                (u16::from(bytes[byte]) << 8) | u16::from(*bytes.get(byte + 1).unwrap_or(&0));
-            let v = (word >> (11 - shift)) & 0x1f;
-            if i > 0 && i % 4 == 0 {
-                chars.push('-');
-            }
-            chars.push(BASE32[v as usize] as char);
-        }
-        Ok(RecoveryCode(chars))
+        Ok(RecoveryCode(codes::generate()?.to_string()))
     }
 
     pub fn as_str(&self) -> &str {
         &self.0
     }
 
-    /// The secret the slot is derived from: letters and digits only, upper case, so a
-    /// code typed with spaces, dashes or in lower case still works.
+    /// The secret the slot is derived from (see [`codes::normalize`]).
     pub(crate) fn normalize(code: &str) -> Zeroizing<String> {
-        Zeroizing::new(
-            code.chars()
-                .filter(|c| c.is_ascii_alphanumeric())
-                .map(|c| c.to_ascii_uppercase())
-                .collect(),
-        )
+        codes::normalize(code)
     }
 }
 
@@ -243,50 +313,79 @@ mod tests {
         assert!(check_iterations("anna", 600_000, DEFAULT_ITERATIONS).is_ok());
     }
 
-    #[test]
-    fn short_passphrases_are_refused() {
-        assert!(matches!(
-            check_passphrase("ninechars"),
-            Err(StoreError::PassphraseTooShort { min: 10 })
-        ));
-        assert!(check_passphrase("tencharsok").is_ok());
-        // Characters, not bytes: ten accented letters are ten characters.
-        assert!(check_passphrase("èèèèèèèèèè").is_ok());
+    fn slot(id: &str, w: Wrapped, wrapped_for: WrappedFor, legacy: Option<&str>) -> Slot {
+        Slot {
+            id: id.into(),
+            kind: SlotKind::Passphrase,
+            salt: w.salt,
+            iterations: w.iterations,
+            wrapped: w.wrapped,
+            wrapped_for,
+            sealed_name: None,
+            legacy_name: legacy.map(String::from),
+        }
+    }
+
+    fn opened(u: Unwrapped) -> Option<Dek> {
+        match u {
+            Unwrapped::Opened(dek, _) => Some(dek),
+            _ => None,
+        }
     }
 
     #[test]
-    fn recovery_code_shape() {
-        let code = RecoveryCode::generate().unwrap();
-        let s = code.as_str();
-        assert_eq!(s.len(), 29);
-        assert_eq!(s.split('-').count(), 6);
-        assert!(s
-            .split('-')
-            .all(|g| g.len() == 4 && g.bytes().all(|b| BASE32.contains(&b))));
-        assert_eq!(
-            RecoveryCode::normalize(&s.to_lowercase().replace('-', " ")).as_str(),
-            s.replace('-', "")
-        );
-        assert_ne!(s, RecoveryCode::generate().unwrap().as_str());
-    }
-
-    #[test]
-    fn wrap_unwrap() {
+    fn wrap_unwrap_binds_the_slot_id() {
         let dek = Dek::generate().unwrap();
-        let slot = wrap(
-            &dek,
-            "anna",
-            SlotKind::Passphrase,
-            b"correct horse",
-            MIN_ITERATIONS,
-        )
-        .unwrap();
-        assert!(unwrap(&slot, b"correct horse").unwrap().unwrap() == dek);
-        assert!(unwrap(&slot, b"wrong horse!").unwrap().is_none());
-        let renamed = Slot {
-            name: "bruno".into(),
-            ..slot
+        let check = dek.seal_check().unwrap();
+        let w = wrap(&dek, "id-a", b"correct horse", MIN_ITERATIONS).unwrap();
+        let a = slot("id-a", w, WrappedFor::Id, None);
+        assert!(opened(unwrap(&a, b"correct horse", &check).unwrap()).unwrap() == dek);
+        assert!(opened(unwrap(&a, b"wrong horse!", &check).unwrap()).is_none());
+        let moved = Slot {
+            id: "id-b".into(),
+            ..a
         };
-        assert!(unwrap(&renamed, b"correct horse").unwrap().is_none());
+        assert!(opened(unwrap(&moved, b"correct horse", &check).unwrap()).is_none());
+        // Another vault's key behind the right passphrase is told apart.
+        let other = Dek::generate().unwrap();
+        let w = wrap(&other, "id-c", b"correct horse", MIN_ITERATIONS).unwrap();
+        let c = slot("id-c", w, WrappedFor::Id, None);
+        assert!(matches!(
+            unwrap(&c, b"correct horse", &check).unwrap(),
+            Unwrapped::OtherVaultsKey
+        ));
+    }
+
+    #[test]
+    fn first_release_slots_open_with_or_without_their_name() {
+        let dek = Dek::generate().unwrap();
+        let check = dek.seal_check().unwrap();
+        // The first release's AAD named the facilitator.
+        let w = wrap(&dek, "Anna", b"correct horse", MIN_ITERATIONS).unwrap();
+        let named = slot("1f2e", w, WrappedFor::Name, Some("Anna"));
+        assert!(opened(unwrap(&named, b"correct horse", &check).unwrap()).unwrap() == dek);
+        let unnamed = Slot {
+            legacy_name: None,
+            ..named
+        };
+        let (dek2, kek) = match unwrap(&unnamed, b"correct horse", &check).unwrap() {
+            Unwrapped::Opened(d, k) => (d, k),
+            _ => panic!("the unnamed first-release slot did not open"),
+        };
+        assert!(dek2 == dek);
+        assert!(opened(unwrap(&unnamed, b"wrong horse!", &check).unwrap()).is_none());
+        // Without its name, another vault's key is just a slot that does not open.
+        let other = Dek::generate().unwrap();
+        assert!(
+            opened(unwrap(&unnamed, b"correct horse", &other.seal_check().unwrap()).unwrap())
+                .is_none()
+        );
+        // Re-wrapped under its id, the slot authenticates again.
+        let rewrapped = Slot {
+            wrapped: rewrap(&dek, &kek, "1f2e").unwrap(),
+            wrapped_for: WrappedFor::Id,
+            ..unnamed
+        };
+        assert!(opened(unwrap(&rewrapped, b"correct horse", &check).unwrap()).unwrap() == dek);
     }
 }

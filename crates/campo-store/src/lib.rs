@@ -1,6 +1,7 @@
 //! Campo's device vault: one SQLite file in a folder, with every name, place, reason,
-//! answer, note and counter sealed with AES-256-GCM under a random data key. The data key
-//! is stored only wrapped by key slots (a facilitator's passphrase, or the recovery code).
+//! answer, note, counter, instrument choice and key slot name sealed with AES-256-GCM
+//! under a random data key. The data key is stored only wrapped by key slots (a
+//! facilitator's passphrase, or the recovery code).
 //!
 //! ```no_run
 //! # fn main() -> Result<(), campo_store::StoreError> {
@@ -17,21 +18,29 @@
 //! # Ok(()) }
 //! ```
 
+mod codes;
 mod crypto;
 mod error;
 mod keys;
+mod lockout;
 mod outbox;
+mod passphrase;
 mod records;
 mod schema;
+mod secret;
+mod slots;
 mod vault;
 
 pub use error::StoreError;
-pub use keys::{
-    RecoveryCode, SlotInfo, SlotKind, DEFAULT_ITERATIONS, MIN_ITERATIONS, MIN_PASSPHRASE_CHARS,
-};
+pub use keys::{RecoveryCode, SlotInfo, SlotKind, DEFAULT_ITERATIONS, MIN_ITERATIONS};
+pub use lockout::{FIRST_DELAY, FREE_ATTEMPTS, LEAVE_MAX_DELAY};
 pub use outbox::{PendingRecord, RecordData};
-pub use records::{MeetingDetail, NewMeeting};
-pub use vault::{LockedVault, Vault, FILE_NAME, FIRST_DELAY, FREE_ATTEMPTS};
+pub use passphrase::{check_passphrase, PassphraseProblem, MIN_PASSPHRASE_CHARS};
+pub use records::{
+    new_record_id, CorrectionProblem, MeetingDetail, MeetingSubmission, NewMeeting, RosterImport,
+    RosterPassphrase, MAX_ROSTER_ENTRIES, MAX_ROSTER_FILE_BYTES,
+};
+pub use vault::{LockedVault, Vault, FILE_NAME};
 
 #[cfg(test)]
 mod send_check {

@@ -1,10 +1,10 @@
 //! The outbox: record revisions written here and not yet acknowledged by the server, in
-//! the order they were written. Acknowledgement is per (id, revision): a meeting edited
+//! the order they were written (no time is kept: the order is all the sync needs). Acknowledgement is per (id, revision): a meeting edited
 //! again while its previous revision was being sent stays pending for the new revision.
 
 use crate::error::StoreError;
 use crate::records::{immediate, Kind};
-use crate::vault::{now_text, Vault};
+use crate::vault::Vault;
 use campo_core::{Meeting, Outreach, Participant, Submission};
 use rusqlite::params;
 use uuid::Uuid;
@@ -28,11 +28,11 @@ pub enum RecordData {
 impl Vault {
     /// Record revisions waiting to be sent.
     pub fn pending_count(&self) -> Result<u64, StoreError> {
-        let n: i64 = self.conn.query_row(
-            "SELECT COUNT(*) FROM outbox WHERE acked_at IS NULL",
-            [],
-            |r| r.get(0),
-        )?;
+        let n: i64 =
+            self.conn
+                .query_row("SELECT COUNT(*) FROM outbox WHERE acked = 0", [], |r| {
+                    r.get(0)
+                })?;
         Ok(n as u64)
     }
 
@@ -41,7 +41,7 @@ impl Vault {
         let mut stmt = self.conn.prepare_cached(
             "SELECT o.kind, o.id, o.revision, r.body FROM outbox o
              JOIN records r ON r.kind = o.kind AND r.id = o.id AND r.revision = o.revision
-             WHERE o.acked_at IS NULL ORDER BY o.seq LIMIT ?1",
+             WHERE o.acked = 0 ORDER BY o.seq LIMIT ?1",
         )?;
         let mut rows = stmt.query(params![i64::try_from(limit).unwrap_or(i64::MAX)])?;
         let mut out = Vec::new();
@@ -82,12 +82,11 @@ impl Vault {
     pub fn mark_acknowledged(&self, acked: &[(Uuid, u32)]) -> Result<(), StoreError> {
         let tx = immediate(&self.conn)?;
         {
-            let now = now_text();
             let mut stmt = tx.prepare_cached(
-                "UPDATE outbox SET acked_at = ?3 WHERE id = ?1 AND revision = ?2 AND acked_at IS NULL",
+                "UPDATE outbox SET acked = 1 WHERE id = ?1 AND revision = ?2 AND acked = 0",
             )?;
             for (id, revision) in acked {
-                stmt.execute(params![id.to_string(), revision, now])?;
+                stmt.execute(params![id.to_string(), revision])?;
             }
         }
         tx.commit()?;

@@ -1,15 +1,37 @@
 //! The vault's SQLite settings and numbered schema migrations.
 //!
-//! Clear columns hold only what SQLite needs to find and order rows: ids, revisions,
-//! timestamps, instrument ids and versions, record kinds and sync state. Every body
-//! (names, places, topics, reasons, attendance, answers, notes, counters, settings) is a
-//! sealed blob.
+//! Clear columns hold only what SQLite needs to find and order rows: random ids,
+//! revisions, record kinds, the meeting a submission belongs to, and sync state. No time,
+//! no name, no instrument of a submission. Every body (names, places, topics, reasons,
+//! attendance, answers, notes, counters, settings, slot names) is a sealed blob.
 
 use crate::error::StoreError;
+use crate::lockout;
 use rusqlite::{Connection, Transaction, TransactionBehavior};
 
+/// Code a migration runs after its SQL, in the same transaction.
+type MigrationCode = fn(&Connection) -> Result<(), StoreError>;
+
+/// One schema step: SQL, then optionally code, in the same transaction.
+struct Migration {
+    sql: &'static str,
+    code: Option<MigrationCode>,
+}
+
 /// Migration N (1-based) brings the file from user_version N-1 to N, in one transaction.
-const MIGRATIONS: &[&str] = &[r#"
+const MIGRATIONS: &[Migration] = &[
+    Migration {
+        sql: V1,
+        code: None,
+    },
+    Migration {
+        sql: V2,
+        code: Some(v2_code),
+    },
+];
+
+/// The first release's schema.
+const V1: &str = r#"
 -- Device id, lockout state and the data-key check; values keep their SQLite type.
 CREATE TABLE meta (
     key   TEXT PRIMARY KEY,
@@ -63,9 +85,98 @@ CREATE TABLE instruments (
     body       BLOB NOT NULL,
     PRIMARY KEY (id, version)
 );
-"#];
+"#;
+
+/// Nothing in clear names a person or says which instrument a carer answered, or when:
+/// slot names are sealed (the clear name of a first-release slot is kept in `legacy_name`
+/// only until the next unlock seals it), and the times and instrument columns go. Tables
+/// are rebuilt, so the old rows' pages are freed (and zeroed: secure_delete is on).
+const V2: &str = r#"
+ALTER TABLE key_slots RENAME TO key_slots_v1;
+CREATE TABLE key_slots (
+    id          TEXT PRIMARY KEY,
+    kind        TEXT NOT NULL CHECK (kind IN ('passphrase', 'recovery')),
+    salt        BLOB NOT NULL,
+    iterations  INTEGER NOT NULL,
+    wrapped     BLOB NOT NULL,
+    -- what the wrapped key's AAD names: the id, or (first-release slots) the name
+    wrapped_for TEXT NOT NULL CHECK (wrapped_for IN ('id', 'name')),
+    -- the slot's name sealed under the data key
+    name        BLOB,
+    legacy_name TEXT,
+    CHECK ((name IS NULL) <> (legacy_name IS NULL))
+);
+INSERT INTO key_slots (id, kind, salt, iterations, wrapped, wrapped_for, legacy_name)
+    SELECT lower(hex(randomblob(16))), kind, salt, iterations, wrapped, 'name', name
+    FROM key_slots_v1 ORDER BY created_at, name;
+DROP TABLE key_slots_v1;
+
+ALTER TABLE outbox RENAME TO outbox_v1;
+ALTER TABLE records RENAME TO records_v1;
+CREATE TABLE records (
+    kind       TEXT NOT NULL CHECK (kind IN ('participant', 'meeting', 'draft', 'submission', 'outreach')),
+    id         TEXT NOT NULL,
+    revision   INTEGER NOT NULL CHECK (revision >= 0),
+    origin     TEXT NOT NULL CHECK (origin IN ('local', 'remote')),
+    meeting_id TEXT,
+    body       BLOB NOT NULL,
+    PRIMARY KEY (kind, id, revision)
+);
+-- In the old row order: a draft saved again was re-inserted, so row order is save order.
+INSERT INTO records (kind, id, revision, origin, meeting_id, body)
+    SELECT kind, id, revision, origin, meeting_id, body FROM records_v1 ORDER BY rowid;
+CREATE TABLE outbox (
+    seq      INTEGER PRIMARY KEY AUTOINCREMENT,
+    kind     TEXT NOT NULL,
+    id       TEXT NOT NULL,
+    revision INTEGER NOT NULL,
+    acked    INTEGER NOT NULL DEFAULT 0 CHECK (acked IN (0, 1)),
+    UNIQUE (kind, id, revision),
+    FOREIGN KEY (kind, id, revision) REFERENCES records (kind, id, revision)
+);
+INSERT INTO outbox (seq, kind, id, revision, acked)
+    SELECT seq, kind, id, revision, acked_at IS NOT NULL FROM outbox_v1 ORDER BY seq;
+DROP TABLE outbox_v1;
+DROP TABLE records_v1;
+CREATE INDEX records_by_meeting ON records (meeting_id) WHERE meeting_id IS NOT NULL;
+CREATE INDEX outbox_pending ON outbox (seq) WHERE acked = 0;
+CREATE INDEX outbox_by_id ON outbox (id, revision);
+
+ALTER TABLE settings RENAME TO settings_v1;
+CREATE TABLE settings (
+    key  TEXT PRIMARY KEY,
+    body BLOB NOT NULL
+);
+INSERT INTO settings (key, body) SELECT key, body FROM settings_v1;
+DROP TABLE settings_v1;
+
+-- The project's instrument catalogue, the same on every tablet: ids stay clear.
+ALTER TABLE instruments RENAME TO instruments_v1;
+CREATE TABLE instruments (
+    id      TEXT NOT NULL,
+    version INTEGER NOT NULL,
+    body    BLOB NOT NULL,
+    PRIMARY KEY (id, version)
+);
+INSERT INTO instruments (id, version, body) SELECT id, version, body FROM instruments_v1;
+DROP TABLE instruments_v1;
+
+DELETE FROM meta WHERE key = 'created_at';
+"#;
+
+fn v2_code(conn: &Connection) -> Result<(), StoreError> {
+    lockout::convert_wall_clock_retry(conn)
+}
 
 pub(crate) const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
+
+/// Copies every WAL page into the file and empties the WAL, so that rows deleted or
+/// rewritten (sealed at last, or migrated away) survive in neither. Best effort: a reader
+/// holding an old snapshot makes SQLite leave the WAL as it is until the next checkpoint.
+pub(crate) fn checkpoint(conn: &Connection) -> Result<(), StoreError> {
+    conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))?;
+    Ok(())
+}
 
 /// Applies durability settings and checks SQLite really took them: a vault that silently
 /// ran without WAL or with `synchronous=NORMAL` could lose a commit on power loss.
@@ -94,11 +205,15 @@ fn expect(name: &'static str, expected: &str, actual: &str) -> Result<(), StoreE
     Ok(())
 }
 
-pub(crate) fn migrate(conn: &Connection) -> Result<(), StoreError> {
+/// Brings the file to the current schema. Returns whether any migration ran (the caller
+/// then checkpoints, so the old rows' pages leave the WAL too).
+pub(crate) fn migrate(conn: &Connection) -> Result<bool, StoreError> {
+    let mut found = None;
     loop {
         // IMMEDIATE: two processes opening a new file at once must not both migrate it.
         let tx = Transaction::new_unchecked(conn, TransactionBehavior::Immediate)?;
         let current: i64 = tx.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+        let first = *found.get_or_insert(current);
         if current > SCHEMA_VERSION {
             return Err(StoreError::SchemaTooNew {
                 found: current,
@@ -107,9 +222,14 @@ pub(crate) fn migrate(conn: &Connection) -> Result<(), StoreError> {
         }
         if current == SCHEMA_VERSION {
             tx.commit()?;
-            return Ok(());
+            // A new file (version 0) held nothing to leave behind.
+            return Ok(first > 0 && first < SCHEMA_VERSION);
         }
-        tx.execute_batch(MIGRATIONS[current as usize])?;
+        let step = &MIGRATIONS[current as usize];
+        tx.execute_batch(step.sql)?;
+        if let Some(code) = step.code {
+            code(&tx)?;
+        }
         tx.execute_batch(&format!("PRAGMA user_version = {}", current + 1))?;
         tx.commit()?;
     }

@@ -1,35 +1,26 @@
-//! Creating, opening, unlocking and locking the vault; key slot management; the
-//! persisted lockout after wrong passphrases.
+//! Creating, opening, unlocking and locking the vault, and managing its key slots.
 
-use crate::crypto;
 use crate::error::StoreError;
 use crate::keys::{
-    self, Dek, RecoveryCode, Slot, SlotInfo, SlotKind, DEFAULT_ITERATIONS, RECOVERY_SLOT,
+    self, Dek, Kek, RecoveryCode, Slot, SlotInfo, SlotKind, DEFAULT_ITERATIONS, RECOVERY_SLOT,
 };
-use crate::schema;
-use chrono::Utc;
-use rusqlite::{params, Connection, OptionalExtension, Transaction, TransactionBehavior};
+use crate::lockout::{Countdown, LEAVE, UNLOCK};
+use crate::passphrase::check_passphrase;
+use crate::records::immediate;
+use crate::{schema, secret, slots};
+use rusqlite::{params, Connection, OptionalExtension};
 use std::path::{Path, PathBuf};
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 use uuid::Uuid;
 
 /// The vault's file inside its folder (SQLite adds `-wal` and `-shm` beside it).
 pub const FILE_NAME: &str = "campo-vault.sqlite3";
 
-/// Wrong passphrases allowed before the first delay.
-pub const FREE_ATTEMPTS: u32 = 5;
-/// The first delay; each further wrong passphrase doubles it.
-pub const FIRST_DELAY: Duration = Duration::from_secs(30);
-// 30 s << 20 is about a year: past that, doubling only risks overflow.
-const MAX_DOUBLINGS: u32 = 20;
-
-const DEK_CHECK_AAD: &[u8] = b"meta|dek_check|0";
-const DEK_CHECK_TEXT: &[u8] = b"campo vault data key";
-
 /// A vault whose data key is not in memory: only unlocking is possible.
 pub struct LockedVault {
     conn: Connection,
     dir: PathBuf,
+    unlock: Countdown,
 }
 
 /// An unlocked vault. Holds the data key until locked or dropped, when it is wiped.
@@ -40,43 +31,24 @@ pub struct Vault {
     dir: PathBuf,
     device_id: Uuid,
     slot: String,
-}
-
-pub(crate) fn now_text() -> String {
-    Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Micros, true)
-}
-
-fn now_ms() -> i64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_millis() as i64)
-        .unwrap_or(0)
+    unlock: Countdown,
+    leave: Countdown,
 }
 
 fn open_connection(path: &Path) -> Result<Connection, StoreError> {
     let conn = Connection::open(path)?;
     schema::configure(&conn)?;
-    schema::migrate(&conn)?;
+    if schema::migrate(&conn)? {
+        schema::checkpoint(&conn)?;
+    }
     Ok(conn)
 }
 
-fn immediate(conn: &Connection) -> Result<Transaction<'_>, StoreError> {
-    Ok(Transaction::new_unchecked(
-        conn,
-        TransactionBehavior::Immediate,
-    )?)
-}
-
-fn meta_i64(conn: &Connection, key: &str) -> Result<i64, StoreError> {
-    Ok(conn
-        .query_row("SELECT value FROM meta WHERE key = ?1", [key], |r| {
-            r.get::<_, i64>(0)
-        })
-        .optional()?
-        .unwrap_or(0))
-}
-
-fn set_meta<T: rusqlite::ToSql>(conn: &Connection, key: &str, value: T) -> Result<(), StoreError> {
+pub(crate) fn set_meta<T: rusqlite::ToSql>(
+    conn: &Connection,
+    key: &str,
+    value: T,
+) -> Result<(), StoreError> {
     conn.execute(
         "INSERT OR REPLACE INTO meta (key, value) VALUES (?1, ?2)",
         params![key, value],
@@ -84,101 +56,28 @@ fn set_meta<T: rusqlite::ToSql>(conn: &Connection, key: &str, value: T) -> Resul
     Ok(())
 }
 
-fn load_slots(conn: &Connection, kind: Option<SlotKind>) -> Result<Vec<Slot>, StoreError> {
-    let mut stmt = conn.prepare(
-        "SELECT name, kind, salt, iterations, wrapped FROM key_slots ORDER BY created_at, name",
-    )?;
-    let rows = stmt.query_map([], |r| {
-        Ok((
-            r.get::<_, String>(0)?,
-            r.get::<_, String>(1)?,
-            r.get(2)?,
-            r.get::<_, i64>(3)?,
-            r.get(4)?,
-        ))
-    })?;
-    let mut out = Vec::new();
-    for row in rows {
-        let (name, k, salt, iterations, wrapped) = row?;
-        let k = SlotKind::parse(&k)?;
-        if kind.is_some_and(|want| want != k) {
-            continue;
-        }
-        let iterations = u32::try_from(iterations).unwrap_or(0);
-        out.push(Slot {
-            name,
-            kind: k,
-            salt,
-            iterations,
-            wrapped,
-        });
-    }
-    Ok(out)
+fn dek_check(conn: &Connection) -> Result<Vec<u8>, StoreError> {
+    conn.query_row("SELECT value FROM meta WHERE key = 'dek_check'", [], |r| {
+        r.get(0)
+    })
+    .optional()?
+    .ok_or_else(|| StoreError::Damaged("the data key check is missing".into()))
 }
 
-fn insert_slot(conn: &Connection, slot: &Slot) -> Result<(), StoreError> {
-    conn.execute(
-        "INSERT INTO key_slots (name, kind, salt, iterations, wrapped, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-        params![slot.name, slot.kind.as_str(), slot.salt, slot.iterations, slot.wrapped, now_text()],
-    )
-    .map_err(|e| match e {
-        rusqlite::Error::SqliteFailure(f, _) if f.code == rusqlite::ErrorCode::ConstraintViolation => {
-            StoreError::SlotExists(slot.name.clone())
-        }
-        e => e.into(),
-    })?;
-    Ok(())
-}
-
-/// Refuses when a delay is running; the KDF is not even tried.
-fn check_lockout(conn: &Connection) -> Result<(), StoreError> {
-    let retry_at = meta_i64(conn, "retry_at_ms")?;
-    let now = now_ms();
-    if now < retry_at {
-        return Err(StoreError::LockedOut {
-            retry_after: Duration::from_millis((retry_at - now) as u64),
-        });
-    }
-    Ok(())
-}
-
-/// Counts a wrong passphrase, durably, before the caller hears about it: killing the app
-/// right after a wrong guess must not undo the count.
-fn record_failure(conn: &Connection) -> Result<(), StoreError> {
-    let tx = immediate(conn)?;
-    let failures = u32::try_from(meta_i64(&tx, "failed_attempts")?)
-        .unwrap_or(u32::MAX)
-        .saturating_add(1);
-    set_meta(&tx, "failed_attempts", i64::from(failures))?;
-    if failures >= FREE_ATTEMPTS {
-        let delay = FIRST_DELAY * (1u32 << (failures - FREE_ATTEMPTS).min(MAX_DOUBLINGS));
-        set_meta(&tx, "retry_at_ms", now_ms() + delay.as_millis() as i64)?;
-    }
-    tx.commit()?;
-    Ok(())
-}
-
-fn record_success(conn: &Connection) -> Result<(), StoreError> {
-    if meta_i64(conn, "failed_attempts")? != 0 || meta_i64(conn, "retry_at_ms")? != 0 {
-        let tx = immediate(conn)?;
-        set_meta(&tx, "failed_attempts", 0i64)?;
-        set_meta(&tx, "retry_at_ms", 0i64)?;
-        tx.commit()?;
-    }
-    Ok(())
-}
-
-/// Tries each slot of a kind; a weak slot is reported only if no other slot opened.
+/// Tries each slot of a kind in turn; a weak slot is reported only if no other slot
+/// opened, and a slot that yields another vault's key stops the search.
 fn try_slots(
     conn: &Connection,
     kind: SlotKind,
     secret: &[u8],
-) -> Result<Option<(Dek, String)>, StoreError> {
+) -> Result<Option<(Dek, Kek, Slot)>, StoreError> {
+    let check = dek_check(conn)?;
     let mut weak = None;
-    for slot in load_slots(conn, Some(kind))? {
-        match keys::unwrap(&slot, secret) {
-            Ok(Some(dek)) => return Ok(Some((dek, slot.name))),
-            Ok(None) => {}
+    for slot in slots::load(conn, Some(kind))? {
+        match keys::unwrap(&slot, secret, &check) {
+            Ok(keys::Unwrapped::Opened(dek, kek)) => return Ok(Some((dek, kek, slot))),
+            Ok(keys::Unwrapped::NotThisSlot) => {}
+            Ok(keys::Unwrapped::OtherVaultsKey) => return Err(StoreError::WrongDataKey),
             Err(e @ StoreError::WeakSlot { .. }) => {
                 weak.get_or_insert(e);
             }
@@ -189,6 +88,22 @@ fn try_slots(
         Some(e) => Err(e),
         None => Ok(None),
     }
+}
+
+/// A slot name as given, trimmed; the recovery slot's name is taken.
+fn slot_name(name: &str) -> Result<&str, StoreError> {
+    let name = name.trim();
+    if name.is_empty() {
+        return Err(StoreError::EmptySlotName);
+    }
+    if name.eq_ignore_ascii_case(RECOVERY_SLOT) {
+        return Err(StoreError::SlotExists(name.into()));
+    }
+    Ok(name)
+}
+
+fn passphrase_rule(passphrase: &str, facilitator: &str) -> Result<(), StoreError> {
+    check_passphrase(passphrase, facilitator).map_err(StoreError::WeakPassphrase)
 }
 
 impl Vault {
@@ -218,7 +133,9 @@ impl Vault {
     }
 
     /// Sets up a new vault in `dir` with a passphrase slot named after the facilitator
-    /// and a recovery slot. The recovery code is returned once and stored nowhere.
+    /// and a recovery slot. The passphrase must keep the rule of [`check_passphrase`]
+    /// (the facilitator's name is the slot's). The recovery code is returned once and
+    /// stored nowhere.
     pub fn create(
         dir: &Path,
         facilitator: &str,
@@ -245,83 +162,92 @@ impl Vault {
         passphrase: &str,
         iterations: u32,
     ) -> Result<(Vault, RecoveryCode), StoreError> {
-        keys::check_passphrase(passphrase)?;
-        let name = facilitator.trim();
-        if name.is_empty() {
-            return Err(StoreError::EmptySlotName);
-        }
-        if name == RECOVERY_SLOT {
-            return Err(StoreError::SlotExists(name.into()));
-        }
+        let name = slot_name(facilitator)?;
+        passphrase_rule(passphrase, name)?;
         std::fs::create_dir_all(dir)?;
         let conn = open_connection(&dir.join(FILE_NAME))?;
         // A file whose setup was interrupted (no slot yet) is finished, not refused.
-        if !load_slots(&conn, None)?.is_empty() {
+        if !slots::load(&conn, None)?.is_empty() {
             return Err(StoreError::AlreadyExists(dir.to_path_buf()));
         }
         let dek = Dek::generate()?;
         let recovery = RecoveryCode::generate()?;
-        let slot = keys::wrap(
+        let slot = slots::new_slot(
             &dek,
             name,
             SlotKind::Passphrase,
             passphrase.as_bytes(),
             iterations,
         )?;
-        let rslot = keys::wrap(
+        let rslot = slots::new_slot(
             &dek,
             RECOVERY_SLOT,
             SlotKind::Recovery,
             RecoveryCode::normalize(recovery.as_str()).as_bytes(),
             iterations,
         )?;
-        let device_id = Uuid::now_v7();
+        // Random, so that the id says nothing of when the vault was made.
+        let device_id = Uuid::new_v4();
         let tx = immediate(&conn)?;
         if tx.query_row("SELECT COUNT(*) FROM key_slots", [], |r| r.get::<_, i64>(0))? > 0 {
             return Err(StoreError::AlreadyExists(dir.to_path_buf()));
         }
         set_meta(&tx, "device_id", device_id.to_string())?;
-        set_meta(&tx, "created_at", now_text())?;
-        set_meta(&tx, "failed_attempts", 0i64)?;
-        set_meta(&tx, "retry_at_ms", 0i64)?;
-        set_meta(
-            &tx,
-            "dek_check",
-            crypto::seal(dek.bytes(), DEK_CHECK_AAD, DEK_CHECK_TEXT)?,
-        )?;
-        insert_slot(&tx, &slot)?;
-        insert_slot(&tx, &rslot)?;
+        set_meta(&tx, "dek_check", dek.seal_check()?)?;
+        secret::store_new(&tx, &dek)?;
+        slots::insert(&tx, &slot)?;
+        slots::insert(&tx, &rslot)?;
         tx.commit()?;
+        let unlock = Countdown::load(&UNLOCK, &conn)?;
+        let leave = Countdown::load(&LEAVE, &conn)?;
         let vault = Vault {
             conn,
             dek,
             dir: dir.to_path_buf(),
             device_id,
             slot: name.to_string(),
+            unlock,
+            leave,
         };
         Ok((vault, recovery))
     }
 
-    /// Opens the vault file in `dir`, locked.
+    /// Opens the vault file in `dir`, locked. A file of an older release is migrated here.
     pub fn open(dir: &Path) -> Result<LockedVault, StoreError> {
         if !Self::exists(dir) {
             return Err(StoreError::NotFound(dir.to_path_buf()));
         }
         let conn = open_connection(&dir.join(FILE_NAME))?;
+        let unlock = Countdown::load(&UNLOCK, &conn)?;
         Ok(LockedVault {
             conn,
             dir: dir.to_path_buf(),
+            unlock,
         })
     }
 
     /// Wipes the data key from memory; the file stays open.
     pub fn lock(self) -> LockedVault {
-        let Vault { conn, dek, dir, .. } = self;
+        let Vault {
+            conn,
+            dek,
+            dir,
+            unlock,
+            ..
+        } = self;
         drop(dek); // ZeroizeOnDrop wipes it
-        LockedVault { conn, dir }
+        LockedVault { conn, dir, unlock }
     }
 
+    /// The vault's id, made at setup: the id this tablet is known by on the server.
     pub fn device_id(&self) -> Uuid {
+        self.device_id
+    }
+
+    /// The id the vault is enrolled and re-enrolled under on the server: the same as
+    /// [`Vault::device_id`]. Vaults made by the first release keep their UUIDv7; newer
+    /// ones are UUIDv4.
+    pub fn vault_id(&self) -> Uuid {
         self.device_id
     }
 
@@ -335,50 +261,88 @@ impl Vault {
         &self.slot
     }
 
-    /// Checks a passphrase against the passphrase slots without changing anything, e.g. to
-    /// leave respondent mode. Wrong answers count towards the lockout, as for unlocking.
-    pub fn verify_passphrase(&self, passphrase: &str) -> Result<bool, StoreError> {
-        check_lockout(&self.conn)?;
-        match try_slots(&self.conn, SlotKind::Passphrase, passphrase.as_bytes()) {
-            Ok(Some((dek, _))) if dek == self.dek => {
-                record_success(&self.conn)?;
+    /// Whether `passphrase` opens one of this vault's passphrase slots.
+    fn passphrase_opens(&self, passphrase: &str) -> Result<bool, StoreError> {
+        Ok(
+            try_slots(&self.conn, SlotKind::Passphrase, passphrase.as_bytes())?
+                .is_some_and(|(dek, _, _)| dek == self.dek),
+        )
+    }
+
+    /// Tries a passphrase under one counter: refused during its delay, a wrong one counted.
+    fn verify_counted(&self, counter: &Countdown, passphrase: &str) -> Result<bool, StoreError> {
+        counter.check(&self.conn)?;
+        match self.passphrase_opens(passphrase) {
+            Ok(true) => {
+                counter.record_success(&self.conn)?;
                 Ok(true)
             }
-            Ok(_) => {
-                record_failure(&self.conn)?;
+            Ok(false) => {
+                counter.record_failure(&self.conn)?;
                 Ok(false)
             }
             Err(e @ StoreError::WeakSlot { .. }) => {
-                record_failure(&self.conn)?;
+                counter.record_failure(&self.conn)?;
                 Err(e)
             }
             Err(e) => Err(e),
         }
     }
 
-    /// The key slots, without secrets.
+    /// Checks a passphrase against the passphrase slots without changing anything else.
+    /// Wrong answers count towards the unlock lockout, as for unlocking.
+    pub fn verify_passphrase(&self, passphrase: &str) -> Result<bool, StoreError> {
+        self.verify_counted(&self.unlock, passphrase)
+    }
+
+    /// The "leave questionnaire" check, with its own gentler counter that never touches
+    /// the unlock counter: after 5 wrong answers each further one waits 30 s, doubling,
+    /// at most 5 minutes; `StoreError::LockedOut` during a delay. A right answer resets it.
+    pub fn verify_leave_passphrase(&self, passphrase: &str) -> Result<bool, StoreError> {
+        self.verify_counted(&self.leave, passphrase)
+    }
+
+    /// How long until the leave check may be tried again (zero when no delay runs).
+    pub fn leave_retry_after(&self) -> Result<Duration, StoreError> {
+        self.leave.remaining(&self.conn)
+    }
+
+    /// Writes the leave check's remaining delay, so that a restart resumes from it (the
+    /// app calls this every second while the delay runs).
+    pub fn save_leave_lockout_progress(&self) -> Result<(), StoreError> {
+        self.leave.save_progress(&self.conn)
+    }
+
+    /// How long until the unlock counter allows another attempt (after wrong answers to
+    /// [`Vault::verify_passphrase`]).
+    pub fn retry_after(&self) -> Result<Duration, StoreError> {
+        self.unlock.remaining(&self.conn)
+    }
+
+    /// Writes the unlock counter's remaining delay (see [`LockedVault::save_lockout_progress`]).
+    pub fn save_lockout_progress(&self) -> Result<(), StoreError> {
+        self.unlock.save_progress(&self.conn)
+    }
+
+    /// The key slots, without secrets, with their names (sealed in the file).
     pub fn slots(&self) -> Result<Vec<SlotInfo>, StoreError> {
-        Ok(load_slots(&self.conn, None)?
+        Ok(slots::named(&self.conn, &self.dek, None)?
             .into_iter()
-            .map(|s| SlotInfo {
-                name: s.name,
+            .map(|(s, name)| SlotInfo {
+                name,
                 kind: s.kind,
                 iterations: s.iterations,
             })
             .collect())
     }
 
-    /// Adds a passphrase slot (another facilitator) wrapping the same data key.
+    /// Adds a passphrase slot (another facilitator) wrapping the same data key. The
+    /// passphrase must keep the rule of [`check_passphrase`] for this name; names are
+    /// unique, case aside.
     pub fn add_slot(&self, name: &str, passphrase: &str) -> Result<(), StoreError> {
-        keys::check_passphrase(passphrase)?;
-        let name = name.trim();
-        if name.is_empty() {
-            return Err(StoreError::EmptySlotName);
-        }
-        if name == RECOVERY_SLOT {
-            return Err(StoreError::SlotExists(name.into()));
-        }
-        let slot = keys::wrap(
+        let name = slot_name(name)?;
+        passphrase_rule(passphrase, name)?;
+        let slot = slots::new_slot(
             &self.dek,
             name,
             SlotKind::Passphrase,
@@ -386,7 +350,10 @@ impl Vault {
             DEFAULT_ITERATIONS,
         )?;
         let tx = immediate(&self.conn)?;
-        insert_slot(&tx, &slot)?;
+        if slots::name_taken(&tx, &self.dek, name)? {
+            return Err(StoreError::SlotExists(name.into()));
+        }
+        slots::insert(&tx, &slot)?;
         tx.commit()?;
         Ok(())
     }
@@ -394,44 +361,44 @@ impl Vault {
     /// Removes a passphrase slot. The last one is kept: the vault always has a passphrase.
     pub fn remove_slot(&self, name: &str) -> Result<(), StoreError> {
         let tx = immediate(&self.conn)?;
-        let kind: Option<String> = tx
-            .query_row("SELECT kind FROM key_slots WHERE name = ?1", [name], |r| {
-                r.get(0)
-            })
-            .optional()?;
-        match kind.as_deref().map(SlotKind::parse).transpose()? {
-            None => return Err(StoreError::SlotNotFound(name.into())),
-            Some(SlotKind::Recovery) => return Err(StoreError::RecoverySlot),
-            Some(SlotKind::Passphrase) => {}
+        let Some(slot) = slots::find(&tx, &self.dek, name)? else {
+            return Err(StoreError::SlotNotFound(name.into()));
+        };
+        if slot.kind == SlotKind::Recovery {
+            return Err(StoreError::RecoverySlot);
         }
         let left: i64 = tx.query_row(
-            "SELECT COUNT(*) FROM key_slots WHERE kind = 'passphrase' AND name <> ?1",
-            [name],
+            "SELECT COUNT(*) FROM key_slots WHERE kind = 'passphrase' AND id <> ?1",
+            [&slot.id],
             |r| r.get(0),
         )?;
         if left == 0 {
             return Err(StoreError::LastSlot);
         }
-        tx.execute("DELETE FROM key_slots WHERE name = ?1", [name])?;
+        tx.execute("DELETE FROM key_slots WHERE id = ?1", [&slot.id])?;
         tx.commit()?;
         Ok(())
     }
 
     /// Replaces a slot's passphrase in one statement: the old passphrase works until the
-    /// new one is committed, never neither.
+    /// new one is committed, never neither. The new passphrase must keep the rule of
+    /// [`check_passphrase`] for this slot's name.
     pub fn change_passphrase(&self, name: &str, new_passphrase: &str) -> Result<(), StoreError> {
-        keys::check_passphrase(new_passphrase)?;
-        let slot = keys::wrap(
+        let slot = slots::find(&self.conn, &self.dek, name)?
+            .filter(|s| s.kind == SlotKind::Passphrase)
+            .ok_or_else(|| StoreError::SlotNotFound(name.into()))?;
+        passphrase_rule(new_passphrase, name.trim())?;
+        let w = keys::wrap(
             &self.dek,
-            name,
-            SlotKind::Passphrase,
+            &slot.id,
             new_passphrase.as_bytes(),
             DEFAULT_ITERATIONS,
         )?;
         let tx = immediate(&self.conn)?;
         let n = tx.execute(
-            "UPDATE key_slots SET salt = ?2, iterations = ?3, wrapped = ?4 WHERE name = ?1 AND kind = 'passphrase'",
-            params![name, slot.salt, slot.iterations, slot.wrapped],
+            "UPDATE key_slots SET salt = ?2, iterations = ?3, wrapped = ?4, wrapped_for = 'id'
+             WHERE id = ?1 AND kind = 'passphrase'",
+            params![slot.id, w.salt, w.iterations, w.wrapped],
         )?;
         if n == 0 {
             return Err(StoreError::SlotNotFound(name.into()));
@@ -443,7 +410,7 @@ impl Vault {
     /// Replaces the recovery slot with a new code (the old code stops working).
     pub fn new_recovery_code(&self) -> Result<RecoveryCode, StoreError> {
         let code = RecoveryCode::generate()?;
-        let slot = keys::wrap(
+        let slot = slots::new_slot(
             &self.dek,
             RECOVERY_SLOT,
             SlotKind::Recovery,
@@ -451,8 +418,8 @@ impl Vault {
             DEFAULT_ITERATIONS,
         )?;
         let tx = immediate(&self.conn)?;
-        tx.execute("DELETE FROM key_slots WHERE name = ?1", [RECOVERY_SLOT])?;
-        insert_slot(&tx, &slot)?;
+        tx.execute("DELETE FROM key_slots WHERE kind = 'recovery'", [])?;
+        slots::insert(&tx, &slot)?;
         tx.commit()?;
         Ok(code)
     }
@@ -463,21 +430,25 @@ impl LockedVault {
         &self.dir
     }
 
-    /// How long until another attempt is allowed (zero when none is running).
+    /// How long until another attempt is allowed (zero when none is running): the delay
+    /// last stored, less the running time since this handle read it.
     pub fn retry_after(&self) -> Result<Duration, StoreError> {
-        match check_lockout(&self.conn) {
-            Ok(()) => Ok(Duration::ZERO),
-            Err(StoreError::LockedOut { retry_after }) => Ok(retry_after),
-            Err(e) => Err(e),
-        }
+        self.unlock.remaining(&self.conn)
+    }
+
+    /// Writes the remaining delay, so that a restart resumes from it rather than from the
+    /// delay's start. The app calls this every second while a delay runs.
+    pub fn save_lockout_progress(&self) -> Result<(), StoreError> {
+        self.unlock.save_progress(&self.conn)
     }
 
     /// Wrong passphrases so far (reset by a successful unlock).
     pub fn failed_attempts(&self) -> Result<u32, StoreError> {
-        Ok(u32::try_from(meta_i64(&self.conn, "failed_attempts")?).unwrap_or(u32::MAX))
+        self.unlock.failures(&self.conn)
     }
 
-    /// Unlocks with a facilitator's passphrase. On failure, reopen with [`Vault::open`].
+    /// Unlocks with a facilitator's passphrase, trying each passphrase slot in turn. On
+    /// failure, reopen with [`Vault::open`].
     pub fn unlock(self, passphrase: &str) -> Result<Vault, StoreError> {
         self.unlock_kind(
             SlotKind::Passphrase,
@@ -502,33 +473,26 @@ impl LockedVault {
         secret: &[u8],
         wrong: StoreError,
     ) -> Result<Vault, StoreError> {
-        check_lockout(&self.conn)?;
-        let (dek, slot) = match try_slots(&self.conn, kind, secret) {
+        self.unlock.check(&self.conn)?;
+        let (dek, kek, slot) = match try_slots(&self.conn, kind, secret) {
             Ok(Some(found)) => found,
             Ok(None) => {
-                record_failure(&self.conn)?;
+                self.unlock.record_failure(&self.conn)?;
                 return Err(wrong);
             }
             Err(e @ StoreError::WeakSlot { .. }) => {
-                record_failure(&self.conn)?;
+                self.unlock.record_failure(&self.conn)?;
                 return Err(e);
             }
             Err(e) => return Err(e),
         };
-        // The slot opened, so the passphrase was right; a data key that does not open the
-        // check value means the slot was swapped in from elsewhere.
-        let check: Vec<u8> = self
-            .conn
-            .query_row("SELECT value FROM meta WHERE key = 'dek_check'", [], |r| {
-                r.get(0)
-            })
-            .optional()?
-            .ok_or_else(|| StoreError::Damaged("the data key check is missing".into()))?;
-        match crypto::open(dek.bytes(), DEK_CHECK_AAD, &check)? {
-            Some(text) if text.as_slice() == DEK_CHECK_TEXT => {}
-            _ => return Err(StoreError::WrongDataKey),
+        self.unlock.record_success(&self.conn)?;
+        if slots::finish_upgrade(&self.conn, &dek, &slot, &kek)? {
+            // The names' clear copies must not linger in WAL frames either.
+            schema::checkpoint(&self.conn)?;
         }
-        record_success(&self.conn)?;
+        drop(kek);
+        let name = slots::name(&dek, &slot)?;
         let device_id: String =
             self.conn
                 .query_row("SELECT value FROM meta WHERE key = 'device_id'", [], |r| {
@@ -537,12 +501,15 @@ impl LockedVault {
         let device_id = device_id
             .parse()
             .map_err(|_| StoreError::Damaged("the device id is not a UUID".into()))?;
+        let leave = Countdown::load(&LEAVE, &self.conn)?;
         Ok(Vault {
             conn: self.conn,
             dek,
             dir: self.dir,
             device_id,
-            slot,
+            slot: name,
+            unlock: self.unlock,
+            leave,
         })
     }
 }

@@ -218,7 +218,7 @@ fn remote_meetings_count_in_the_report_but_are_never_sent() {
         .unwrap();
     // Pretend it came from another device: a different id, revisions 1 and 2.
     let mut remote = other.clone();
-    remote.id = uuid::Uuid::now_v7();
+    remote.id = campo_store::new_record_id();
     remote.topic = "From the other tablet".into();
     v.mark_acknowledged(&[(other.id, 1)]).unwrap();
     let before = v.pending_count().unwrap();
@@ -232,7 +232,10 @@ fn remote_meetings_count_in_the_report_but_are_never_sent() {
     let input = v.report_input().unwrap();
     assert_eq!(input.meetings.len(), 2);
     assert!(input.meetings.contains(&r2));
-    assert_eq!(v.meeting(remote.id).unwrap().unwrap().meeting, r2);
+    let detail = v.meeting(remote.id).unwrap().unwrap();
+    assert_eq!(detail.meeting, r2);
+    assert!(detail.remote);
+    assert!(!v.meeting(other.id).unwrap().unwrap().remote);
 }
 
 #[test]
@@ -244,7 +247,11 @@ fn create_refuses_an_existing_vault_and_short_passphrases() {
         Err(StoreError::NotFound(_))
     ));
     let err = Vault::create(dir.path(), "Anna", "short").err().unwrap();
-    assert!(matches!(err, StoreError::PassphraseTooShort { min: 10 }));
+    assert!(matches!(
+        err,
+        StoreError::WeakPassphrase(campo_store::PassphraseProblem::TooShort)
+    ));
+    assert_eq!(err.code(), "too_short");
     assert!(err.to_string().contains("at least 10 characters"));
     assert!(!Vault::exists(dir.path()), "a refused setup leaves no file");
     let (v, _) = create(dir.path());

@@ -2,7 +2,7 @@
 
 mod common;
 
-use campo_store::{SlotKind, StoreError, Vault};
+use campo_store::{PassphraseProblem, SlotKind, StoreError, Vault};
 use common::*;
 
 #[test]
@@ -27,21 +27,35 @@ fn slots_add_remove_change_and_recover() {
 
     assert!(matches!(
         v.add_slot("Bruno", "too short"),
-        Err(StoreError::PassphraseTooShort { .. })
+        Err(StoreError::WeakPassphrase(PassphraseProblem::TooShort))
     ));
     v.add_slot("Bruno", "bruno's long passphrase").unwrap();
     assert!(matches!(
         v.add_slot("Bruno", "another long one"),
         Err(StoreError::SlotExists(_))
     ));
+    // Names are unique case aside, and "recovery" is taken; messages never carry a name.
+    let err = v.add_slot("  bruno ", "another long one").unwrap_err();
+    assert!(
+        matches!(&err, StoreError::SlotExists(n) if n == "bruno"),
+        "{err}"
+    );
+    assert!(!err.to_string().to_lowercase().contains("bruno"));
+    assert!(matches!(
+        v.add_slot("Recovery", "another long one"),
+        Err(StoreError::SlotExists(_))
+    ));
+    assert!(matches!(
+        v.add_slot("   ", "another long one"),
+        Err(StoreError::EmptySlotName)
+    ));
     assert!(matches!(
         v.remove_slot("recovery"),
         Err(StoreError::RecoverySlot)
     ));
-    assert!(matches!(
-        v.remove_slot("Carla"),
-        Err(StoreError::SlotNotFound(_))
-    ));
+    let err = v.remove_slot("Carla").unwrap_err();
+    assert!(matches!(err, StoreError::SlotNotFound(_)));
+    assert!(!err.to_string().contains("Carla"));
     let v = v.lock().unlock("bruno's long passphrase").unwrap();
     assert_eq!(
         v.meetings().unwrap()[0].id,
@@ -177,8 +191,11 @@ fn lockout_grows_and_blocks_without_deleting_anything() {
         .unwrap();
     assert_eq!(slots, 2);
     // Pretend the delay passed: one more wrong passphrase doubles it.
-    conn.execute("UPDATE meta SET value = 0 WHERE key = 'retry_at_ms'", [])
-        .unwrap();
+    conn.execute(
+        "UPDATE meta SET value = 0 WHERE key = 'lockout_remaining_ms'",
+        [],
+    )
+    .unwrap();
     assert!(matches!(
         Vault::open(dir.path()).unwrap().unlock("wrong again!"),
         Err(StoreError::WrongPassphrase)
@@ -188,8 +205,11 @@ fn lockout_grows_and_blocks_without_deleting_anything() {
         wait > std::time::Duration::from_secs(59) && wait <= std::time::Duration::from_secs(60),
         "{wait:?}"
     );
-    conn.execute("UPDATE meta SET value = 0 WHERE key = 'retry_at_ms'", [])
-        .unwrap();
+    conn.execute(
+        "UPDATE meta SET value = 0 WHERE key = 'lockout_remaining_ms'",
+        [],
+    )
+    .unwrap();
     let v = Vault::open(dir.path()).unwrap().unlock(PASS).unwrap();
     drop(v);
     assert_eq!(

@@ -53,8 +53,8 @@ fn body_moved_to_another_kind_is_refused() {
     // Relabel the submission's row as a meeting's next revision.
     raw(dir.path())
         .execute(
-            "INSERT INTO records (kind, id, revision, origin, written_at, body)
-             SELECT 'meeting', ?1, 2, 'local', written_at, body FROM records WHERE kind = 'submission'",
+            "INSERT INTO records (kind, id, revision, origin, body)
+             SELECT 'meeting', ?1, 2, 'local', body FROM records WHERE kind = 'submission'",
             [m.id.to_string()],
         )
         .unwrap();
@@ -121,10 +121,11 @@ fn slot_with_another_vaults_key_is_a_wrong_data_key() {
         [other_dir.path().join(FILE_NAME).to_str().unwrap()],
     )
     .unwrap();
+    // The slot's AAD is its id, so the id comes along.
     db.execute(
-        "UPDATE key_slots SET salt = o.salt, iterations = o.iterations, wrapped = o.wrapped
-         FROM (SELECT salt, iterations, wrapped FROM other.key_slots WHERE name = 'Anna') AS o
-         WHERE key_slots.name = 'Anna'",
+        "UPDATE key_slots SET id = o.id, salt = o.salt, iterations = o.iterations, wrapped = o.wrapped
+         FROM (SELECT id, salt, iterations, wrapped FROM other.key_slots WHERE kind = 'passphrase') AS o
+         WHERE key_slots.kind = 'passphrase'",
         [],
     )
     .unwrap();
@@ -136,12 +137,19 @@ fn slot_with_another_vaults_key_is_a_wrong_data_key() {
 fn slot_with_too_few_iterations_is_refused() {
     let (dir, v) = new_vault();
     drop(v);
-    raw(dir.path())
-        .execute(
-            "UPDATE key_slots SET iterations = 1 WHERE name = 'Anna'",
+    let db = raw(dir.path());
+    let id: String = db
+        .query_row(
+            "SELECT id FROM key_slots WHERE kind = 'passphrase'",
             [],
+            |r| r.get(0),
         )
         .unwrap();
+    db.execute(
+        "UPDATE key_slots SET iterations = 1 WHERE kind = 'passphrase'",
+        [],
+    )
+    .unwrap();
     let started = std::time::Instant::now();
     let err = Vault::open(dir.path()).unwrap().unlock(PASS).err().unwrap();
     match err {
@@ -150,9 +158,10 @@ fn slot_with_too_few_iterations_is_refused() {
             iterations,
             minimum,
         } => {
+            // The slot is named by its id: its name is sealed.
             assert_eq!(
                 (slot.as_str(), iterations, minimum),
-                ("Anna", 1, MIN_ITERATIONS)
+                (id.as_str(), 1, MIN_ITERATIONS)
             );
         }
         other => panic!("expected WeakSlot, got {other}"),

@@ -1,10 +1,12 @@
 //! Instrument versions pulled from the server, kept so that a new questionnaire can be
-//! used offline. Checked before storing: a malformed one never reaches respondents.
+//! used offline. Checked before storing: a malformed one never reaches respondents. Their
+//! ids and versions are clear: the project's catalogue is the same on every tablet and
+//! says nothing of who answered what.
 
 use super::immediate;
 use crate::crypto;
 use crate::error::StoreError;
-use crate::vault::{now_text, Vault};
+use crate::vault::Vault;
 use campo_core::Instrument;
 use rusqlite::params;
 
@@ -20,8 +22,8 @@ impl Vault {
         let sealed = self.seal_json(&aad(&instrument.id, instrument.version), instrument)?;
         let tx = immediate(&self.conn)?;
         tx.execute(
-            "INSERT OR REPLACE INTO instruments (id, version, written_at, body) VALUES (?1, ?2, ?3, ?4)",
-            params![instrument.id, instrument.version, now_text(), sealed],
+            "INSERT OR REPLACE INTO instruments (id, version, body) VALUES (?1, ?2, ?3)",
+            params![instrument.id, instrument.version, sealed],
         )?;
         tx.commit()?;
         Ok(())

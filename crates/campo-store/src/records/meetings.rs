@@ -1,8 +1,8 @@
 //! Meetings: every edit (details, attendance, held, cancelled) stores a new revision; the
 //! highest revision is current. Meetings of other devices, pulled from the server, are
-//! stored beside them and never sent back.
+//! stored beside them, read-only here, and never sent back.
 
-use super::{immediate, Kind, Origin, Row};
+use super::{immediate, new_record_id, origin, Kind, Origin, Row};
 use crate::error::StoreError;
 use crate::vault::Vault;
 use campo_core::{Activity, Attendance, Meeting, MeetingStatus, Submission};
@@ -27,12 +27,14 @@ pub struct MeetingDetail {
     pub submissions: Vec<Submission>,
     /// Unfinished submissions, oldest first; they count nowhere until finalized.
     pub drafts: Vec<Submission>,
+    /// Another tablet's meeting, pulled from the server: shown, never edited here.
+    pub remote: bool,
 }
 
 impl Vault {
     pub fn create_meeting(&self, new: NewMeeting) -> Result<Meeting, StoreError> {
         let meeting = Meeting {
-            id: Uuid::now_v7(),
+            id: new_record_id(),
             revision: 1,
             activity: new.activity,
             date: new.date,
@@ -95,13 +97,18 @@ impl Vault {
     }
 
     /// Reads the current revision, applies the change and stores it as the next revision,
-    /// all in one transaction.
+    /// all in one transaction. Another tablet's meeting is refused: only its owner edits it.
     fn revise(
         &self,
         id: Uuid,
         change: impl FnOnce(&mut Meeting) -> Result<(), StoreError>,
     ) -> Result<Meeting, StoreError> {
         let tx = immediate(&self.conn)?;
+        match origin(&tx, Kind::Meeting, id)? {
+            None => return Err(StoreError::MeetingNotFound(id)),
+            Some(Origin::Remote) => return Err(StoreError::RemoteMeeting(id)),
+            Some(Origin::Local) => {}
+        }
         let (revision, mut meeting) = self
             .current_record::<Meeting>(Kind::Meeting, id)?
             .ok_or(StoreError::MeetingNotFound(id))?;
@@ -121,10 +128,27 @@ impl Vault {
         Ok(meeting)
     }
 
-    /// Stores another device's meeting revision as pulled from the server. Never queued
-    /// for sending; a revision already stored is left as it is.
+    /// Stores another device's meeting revision as pulled from the server, never queued
+    /// for sending. A newer revision replaces the stored copy; an older or equal one
+    /// changes nothing (a page pulled again is harmless), nor does an id of this tablet's
+    /// own meetings (the server never sends those back).
     pub fn put_remote_meeting(&self, meeting: &Meeting) -> Result<(), StoreError> {
         let tx = immediate(&self.conn)?;
+        let id = meeting.id.to_string();
+        // An aggregate: one row even when nothing is stored.
+        let (stored_revision, local): (Option<u32>, bool) = tx.query_row(
+            "SELECT MAX(revision), COALESCE(MAX(origin = 'local'), 0) FROM records
+             WHERE kind = 'meeting' AND id = ?1",
+            [&id],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )?;
+        if local || stored_revision.is_some_and(|r| r >= meeting.revision) {
+            return Ok(());
+        }
+        tx.execute(
+            "DELETE FROM records WHERE kind = 'meeting' AND id = ?1 AND origin = 'remote'",
+            [&id],
+        )?;
         self.insert_record(
             &tx,
             &Row::new(Kind::Meeting, meeting.id, meeting.revision),
@@ -176,6 +200,7 @@ impl Vault {
             meeting,
             submissions: by_meeting(Kind::Submission)?,
             drafts: by_meeting(Kind::Draft)?,
+            remote: origin(&self.conn, Kind::Meeting, id)? == Some(Origin::Remote),
         }))
     }
 }

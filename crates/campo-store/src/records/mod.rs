@@ -3,20 +3,25 @@
 //! `<kind>|<id>|<revision>`. Local writes queue the revision in the outbox in the same
 //! transaction.
 
+mod corrections;
+mod drafts;
 mod instruments;
 mod meetings;
 mod outreach;
 mod participants;
 mod report;
+mod roster_file;
 mod settings;
 mod submissions;
 
+pub use corrections::{CorrectionProblem, MeetingSubmission};
 pub use meetings::{MeetingDetail, NewMeeting};
+pub use roster_file::{RosterImport, RosterPassphrase, MAX_ROSTER_ENTRIES, MAX_ROSTER_FILE_BYTES};
 
 use crate::crypto;
 use crate::error::StoreError;
-use crate::vault::{now_text, Vault};
-use rusqlite::{params, Connection, Transaction, TransactionBehavior};
+use crate::vault::Vault;
+use rusqlite::{params, Connection, OptionalExtension, Transaction, TransactionBehavior};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 use uuid::Uuid;
@@ -44,19 +49,18 @@ impl Kind {
 }
 
 /// Where a stored revision came from: written here, or pulled from the server.
-#[derive(Clone, Copy, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Origin {
     Local,
     Remote,
 }
 
-/// The clear columns of one row.
+/// The clear columns of one row: nothing that names a person, an instrument or a time.
 pub(crate) struct Row {
     pub kind: Kind,
     pub id: Uuid,
     pub revision: u32,
     pub meeting_id: Option<Uuid>,
-    pub instrument: Option<(String, u32)>,
 }
 
 impl Row {
@@ -66,9 +70,14 @@ impl Row {
             id,
             revision,
             meeting_id: None,
-            instrument: None,
         }
     }
+}
+
+/// A new id for a record this vault (or the app) makes: a UUIDv4, random, so that unlike
+/// a UUIDv7 it does not carry the time it was made.
+pub fn new_record_id() -> Uuid {
+    Uuid::new_v4()
 }
 
 pub(crate) fn immediate(conn: &Connection) -> Result<Transaction<'_>, StoreError> {
@@ -148,46 +157,34 @@ impl Vault {
         origin: Origin,
         body: &T,
         pending: bool,
-    ) -> Result<usize, StoreError> {
+    ) -> Result<(), StoreError> {
         let id = row.id.to_string();
         let sealed = self.seal_json(
             &crypto::record_aad(row.kind.as_str(), &id, row.revision),
             body,
         )?;
-        let now = now_text();
-        let (instrument_id, instrument_version) = match &row.instrument {
-            Some((i, v)) => (Some(i.as_str()), Some(*v)),
-            None => (None, None),
-        };
-        let verb = if origin == Origin::Remote {
-            "INSERT OR IGNORE"
-        } else {
-            "INSERT"
-        };
-        let n = tx.execute(
-            &format!(
-                "{verb} INTO records (kind, id, revision, origin, meeting_id, instrument_id, instrument_version, written_at, body)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)"
-            ),
-            params![
-                row.kind.as_str(),
-                id,
-                row.revision,
-                if origin == Origin::Local { "local" } else { "remote" },
-                row.meeting_id.map(|m| m.to_string()),
-                instrument_id,
-                instrument_version,
-                now,
-                sealed
-            ],
+        let mut insert = tx.prepare_cached(
+            "INSERT INTO records (kind, id, revision, origin, meeting_id, body)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
         )?;
+        insert.execute(params![
+            row.kind.as_str(),
+            id,
+            row.revision,
+            if origin == Origin::Local {
+                "local"
+            } else {
+                "remote"
+            },
+            row.meeting_id.map(|m| m.to_string()),
+            sealed
+        ])?;
         if pending {
-            tx.execute(
-                "INSERT INTO outbox (kind, id, revision, queued_at) VALUES (?1, ?2, ?3, ?4)",
-                params![row.kind.as_str(), id, row.revision, now],
-            )?;
+            let mut queue =
+                tx.prepare_cached("INSERT INTO outbox (kind, id, revision) VALUES (?1, ?2, ?3)")?;
+            queue.execute(params![row.kind.as_str(), id, row.revision])?;
         }
-        Ok(n)
+        Ok(())
     }
 
     /// The current (highest) revision of every record of a kind.
@@ -238,6 +235,28 @@ impl Vault {
         }
         Ok(out)
     }
+}
+
+/// Where the current revision of a record came from, if it exists.
+pub(crate) fn origin(
+    conn: &Connection,
+    kind: Kind,
+    id: Uuid,
+) -> Result<Option<Origin>, StoreError> {
+    let origin: Option<String> = conn
+        .query_row(
+            "SELECT origin FROM records WHERE kind = ?1 AND id = ?2 ORDER BY revision DESC LIMIT 1",
+            params![kind.as_str(), id.to_string()],
+            |r| r.get(0),
+        )
+        .optional()?;
+    Ok(origin.map(|o| {
+        if o == "remote" {
+            Origin::Remote
+        } else {
+            Origin::Local
+        }
+    }))
 }
 
 pub(crate) fn exists(conn: &Connection, kind: Kind, id: Uuid) -> Result<bool, StoreError> {

@@ -1,10 +1,9 @@
 //! Outreach counters, one entry per period, entered by hand.
 
-use super::{immediate, Kind, Origin, Row};
+use super::{immediate, new_record_id, Kind, Origin, Row};
 use crate::error::StoreError;
 use crate::vault::Vault;
 use campo_core::Outreach;
-use uuid::Uuid;
 
 impl Vault {
     /// Saves a period's counters; saving a period again stores a new revision of it.
@@ -17,7 +16,7 @@ impl Vault {
         {
             Some((_, _, o)) if o == *outreach => return Ok(()),
             Some((id, rev, _)) => (id, rev + 1),
-            None => (Uuid::now_v7(), 1),
+            None => (new_record_id(), 1),
         };
         self.insert_record(
             &tx,

@@ -1,44 +1,164 @@
 //! The device's roster: a pseudonymous code per carer, with the name and contact sealed.
+//!
+//! A carer removed from the roster stays a code that records already made carry; the
+//! removal is a revision marked `removed`, kept on this tablet only (the server holds the
+//! code alone and needs nothing: its report never reads roster entries), and every stored
+//! revision of the entry loses its name and contact.
 
 use super::{immediate, Kind, Origin, Row};
 use crate::error::StoreError;
 use crate::vault::Vault;
 use campo_core::Participant;
+use rusqlite::{params, Connection};
+use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
 use uuid::Uuid;
 
+/// A roster revision as sealed: the participant, and whether it was removed. Entries of
+/// the first release are a bare participant, read as not removed.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub(crate) struct RosterEntry {
+    #[serde(flatten)]
+    pub participant: Participant,
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub removed: bool,
+}
+
+/// What storing one roster entry did.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Stored {
+    Added,
+    Updated,
+    Unchanged,
+}
+
+/// The roster by code, as stored: id, current revision and entry (removed ones too).
+pub(crate) type Roster = HashMap<String, (Uuid, u32, RosterEntry)>;
+
 impl Vault {
+    /// The current revision of every roster entry, removed ones included, by code.
+    pub(crate) fn roster(&self) -> Result<Roster, StoreError> {
+        // The code is sealed too, so entries are found among the decrypted roster: a
+        // device holds hundreds of carers, not millions.
+        Ok(self
+            .current_records::<RosterEntry>(Kind::Participant)?
+            .into_iter()
+            .map(|(id, rev, e)| (e.participant.code.clone(), (id, rev, e)))
+            .collect())
+    }
+
+    /// Adds or revises the entry for `participant.code`, in the caller's transaction, and
+    /// keeps `roster` current; an identical entry changes nothing. `must_exist` refuses a
+    /// code not on the roster.
+    pub(crate) fn store_participant(
+        &self,
+        tx: &Connection,
+        roster: &mut Roster,
+        participant: &Participant,
+        must_exist: bool,
+    ) -> Result<Stored, StoreError> {
+        let (id, revision, stored) = match roster.get(&participant.code) {
+            Some((_, _, e)) if !e.removed && e.participant == *participant => {
+                return Ok(Stored::Unchanged)
+            }
+            Some((id, rev, e)) if !e.removed => (*id, rev + 1, Stored::Updated),
+            _ if must_exist => {
+                return Err(StoreError::ParticipantNotFound(participant.code.clone()))
+            }
+            // A removed code comes back as a new revision of its old entry.
+            Some((id, rev, _)) => (*id, rev + 1, Stored::Added),
+            None => (super::new_record_id(), 1, Stored::Added),
+        };
+        let entry = RosterEntry {
+            participant: participant.clone(),
+            removed: false,
+        };
+        self.insert_record(
+            tx,
+            &Row::new(Kind::Participant, id, revision),
+            Origin::Local,
+            &entry,
+            true,
+        )?;
+        roster.insert(participant.code.clone(), (id, revision, entry));
+        Ok(stored)
+    }
+
     /// Adds a carer, or stores a new revision if the code is already on the roster.
     /// Saving an identical entry again changes nothing.
     pub fn add_participant(&self, participant: &Participant) -> Result<(), StoreError> {
         let tx = immediate(&self.conn)?;
-        // The code is sealed too, so the existing entry is found among the decrypted
-        // roster: a device holds hundreds of carers, not millions.
-        let current = self.current_records::<Participant>(Kind::Participant)?;
-        let (id, revision) = match current
-            .into_iter()
-            .find(|(_, _, p)| p.code == participant.code)
-        {
-            Some((_, _, p)) if p == *participant => return Ok(()),
-            Some((id, rev, _)) => (id, rev + 1),
-            None => (Uuid::now_v7(), 1),
+        let mut roster = self.roster()?;
+        if self.store_participant(&tx, &mut roster, participant, false)? != Stored::Unchanged {
+            tx.commit()?;
+        }
+        Ok(())
+    }
+
+    /// Corrects the name or contact of a carer already on the roster (found by code; the
+    /// code never changes). `ParticipantNotFound` for a code not on the roster.
+    pub fn update_participant(&self, participant: &Participant) -> Result<(), StoreError> {
+        let tx = immediate(&self.conn)?;
+        let mut roster = self.roster()?;
+        if self.store_participant(&tx, &mut roster, participant, true)? != Stored::Unchanged {
+            tx.commit()?;
+        }
+        Ok(())
+    }
+
+    /// Removes a carer from the roster this tablet shows. The code stays valid for the
+    /// records already made; the name and contact are erased from every stored revision
+    /// of the entry. Nothing is queued for the server, which only ever held the code.
+    pub fn remove_participant(&self, code: &str) -> Result<(), StoreError> {
+        let tx = immediate(&self.conn)?;
+        let (id, revision) = match self.roster()?.get(code) {
+            Some((id, rev, e)) if !e.removed => (*id, *rev),
+            _ => return Err(StoreError::ParticipantNotFound(code.to_string())),
         };
+        let scrubbed = |removed| RosterEntry {
+            participant: Participant {
+                code: code.to_string(),
+                name: String::new(),
+                contact: None,
+            },
+            removed,
+        };
+        // Earlier revisions stay (a pending one still sends its code) without the name.
+        let id_text = id.to_string();
+        let revisions: Vec<u32> = {
+            let mut stmt =
+                tx.prepare("SELECT revision FROM records WHERE kind = 'participant' AND id = ?1")?;
+            let rows = stmt.query_map([&id_text], |r| r.get(0))?;
+            rows.collect::<Result<_, _>>()?
+        };
+        for rev in revisions {
+            let body = self.seal_json(
+                &crate::crypto::record_aad(Kind::Participant.as_str(), &id_text, rev),
+                &scrubbed(false),
+            )?;
+            tx.execute(
+                "UPDATE records SET body = ?3 WHERE kind = 'participant' AND id = ?1 AND revision = ?2",
+                params![id_text, rev, body],
+            )?;
+        }
         self.insert_record(
             &tx,
-            &Row::new(Kind::Participant, id, revision),
+            &Row::new(Kind::Participant, id, revision + 1),
             Origin::Local,
-            participant,
-            true,
+            &scrubbed(true),
+            false,
         )?;
         tx.commit()?;
         Ok(())
     }
 
-    /// The roster, by code.
+    /// The roster, by code (removed carers are not listed).
     pub fn participants(&self) -> Result<Vec<Participant>, StoreError> {
         let mut out: Vec<Participant> = self
-            .current_records(Kind::Participant)?
-            .into_iter()
-            .map(|(_, _, p)| p)
+            .roster()?
+            .into_values()
+            .filter(|(_, _, e)| !e.removed)
+            .map(|(_, _, e)| e.participant)
             .collect();
         out.sort_by(|a, b| a.code.cmp(&b.code));
         Ok(out)

@@ -4,7 +4,7 @@
 use super::immediate;
 use crate::crypto;
 use crate::error::StoreError;
-use crate::vault::{now_text, Vault};
+use crate::vault::Vault;
 use rusqlite::{params, OptionalExtension};
 
 fn aad(key: &str) -> String {
@@ -34,8 +34,8 @@ impl Vault {
         let sealed = self.seal_json(&aad(key), &value)?;
         let tx = immediate(&self.conn)?;
         tx.execute(
-            "INSERT OR REPLACE INTO settings (key, written_at, body) VALUES (?1, ?2, ?3)",
-            params![key, now_text(), sealed],
+            "INSERT OR REPLACE INTO settings (key, body) VALUES (?1, ?2)",
+            params![key, sealed],
         )?;
         tx.commit()?;
         Ok(())

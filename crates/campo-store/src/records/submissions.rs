@@ -1,6 +1,6 @@
-//! Submissions: a draft may be saved again and again; a final one is immutable, and a
-//! correction is a new submission naming the one it `replaces`. Only finals are sent and
-//! counted. Callers validate against the instrument (campo-core) before saving.
+//! Final submissions: immutable once saved; a correction is a new submission naming the
+//! one it `replaces` (see corrections.rs). Only finals are sent and counted. Callers
+//! validate against the instrument (campo-core) before saving.
 
 use super::{exists, immediate, Kind, Origin, Row};
 use crate::error::StoreError;
@@ -10,41 +10,20 @@ use rusqlite::params;
 use uuid::Uuid;
 
 /// Finals are stored as revision 1: they never change.
-const FINAL_REVISION: u32 = 1;
-const DRAFT_REVISION: u32 = 0;
+pub(crate) const FINAL_REVISION: u32 = 1;
 
-fn row(kind: Kind, s: &Submission, revision: u32) -> Row {
+/// The clear columns of a submission or draft: its kind, id and meeting. The instrument
+/// and the time are sealed in the body.
+pub(crate) fn row(kind: Kind, s: &Submission, revision: u32) -> Row {
     Row {
         kind,
         id: s.id,
         revision,
         meeting_id: Some(s.meeting_id),
-        instrument: Some((s.instrument_id.clone(), s.instrument_version)),
     }
 }
 
 impl Vault {
-    /// Saves (or overwrites) a draft. Refused once the submission is final.
-    pub fn save_draft(&self, submission: &Submission) -> Result<(), StoreError> {
-        let tx = immediate(&self.conn)?;
-        if exists(&tx, Kind::Submission, submission.id)? {
-            return Err(StoreError::SubmissionFinal(submission.id));
-        }
-        tx.execute(
-            "DELETE FROM records WHERE kind = 'draft' AND id = ?1",
-            params![submission.id.to_string()],
-        )?;
-        self.insert_record(
-            &tx,
-            &row(Kind::Draft, submission, DRAFT_REVISION),
-            Origin::Local,
-            submission,
-            false,
-        )?;
-        tx.commit()?;
-        Ok(())
-    }
-
     /// Makes a saved draft final, and queues it for sending.
     pub fn finalize(&self, id: Uuid) -> Result<(), StoreError> {
         let tx = immediate(&self.conn)?;
@@ -59,7 +38,8 @@ impl Vault {
         Ok(())
     }
 
-    /// Saves a final submission directly (respondent mode submits in one step).
+    /// Saves a final submission directly (respondent mode submits in one step). One that
+    /// `replaces` another must keep the correction rule of [`Vault::save_correction`].
     pub fn save_final(&self, submission: &Submission) -> Result<(), StoreError> {
         let tx = immediate(&self.conn)?;
         if exists(&tx, Kind::Submission, submission.id)? {
@@ -84,11 +64,15 @@ impl Vault {
         Ok(())
     }
 
-    fn store_final(
+    /// Stores a final, queued, in the caller's transaction; a correction is checked first.
+    pub(crate) fn store_final(
         &self,
         tx: &rusqlite::Connection,
         submission: &Submission,
     ) -> Result<(), StoreError> {
+        if submission.replaces.is_some() {
+            self.check_correction(tx, submission)?;
+        }
         self.insert_record(
             tx,
             &row(Kind::Submission, submission, FINAL_REVISION),

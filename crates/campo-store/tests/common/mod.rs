@@ -1,4 +1,5 @@
-//! Shared helpers: vaults in temporary folders, with the fast test KDF.
+//! What the tests share: vaults in temporary folders, with the fast test KDF, and scans
+//! of the vault's files.
 #![allow(dead_code)]
 
 use campo_core::{Activity, AnswerValue, Answers, Submission};
@@ -35,7 +36,7 @@ pub fn submission(meeting: Uuid, answers: &[(&str, &str)]) -> Submission {
         .map(|(k, v)| (k.to_string(), AnswerValue::Text(v.to_string())))
         .collect();
     Submission {
-        id: Uuid::now_v7(),
+        id: campo_store::new_record_id(),
         instrument_id: "training_satisfaction".into(),
         instrument_version: 1,
         meeting_id: meeting,
@@ -45,4 +46,44 @@ pub fn submission(meeting: Uuid, answers: &[(&str, &str)]) -> Submission {
         created_at: Utc::now(),
         replaces: None,
     }
+}
+
+/// The vault's files (database, -wal, -shm) that exist, with their bytes.
+pub fn vault_files(dir: &Path) -> Vec<(String, Vec<u8>)> {
+    ["", "-wal", "-shm"]
+        .iter()
+        .filter_map(|suffix| {
+            let name = format!("{}{suffix}", campo_store::FILE_NAME);
+            std::fs::read(dir.join(&name)).ok().map(|b| (name, b))
+        })
+        .collect()
+}
+
+/// Panics if any of `needles` (as UTF-8, or as UTF-16 in case anything ever stored text
+/// that way) is in any of the vault's files.
+pub fn assert_nowhere_in_files(dir: &Path, needles: &[&str], when: &str) {
+    let files = vault_files(dir);
+    assert!(!files.is_empty(), "no vault file found");
+    for (name, bytes) in &files {
+        for needle in needles {
+            assert!(!needle.is_empty());
+            let utf16: Vec<u8> = needle
+                .encode_utf16()
+                .flat_map(|u| u.to_le_bytes())
+                .collect();
+            for n in [needle.as_bytes(), &utf16[..]] {
+                assert!(
+                    !bytes.windows(n.len()).any(|w| w == n),
+                    "{needle:?} found in {name} {when}"
+                );
+            }
+        }
+    }
+}
+
+/// Whether `needle` is in any of the vault's files (to prove a scan can find things).
+pub fn somewhere_in_files(dir: &Path, needle: &str) -> bool {
+    vault_files(dir)
+        .iter()
+        .any(|(_, b)| b.windows(needle.len()).any(|w| w == needle.as_bytes()))
 }
