@@ -120,9 +120,11 @@ enroll() {
   code=$("$server_bin" enroll --db "$db" --name "$1" --json |
     "$python" -c 'import json, sys; print(json.load(sys.stdin)["code"])')
   "$python" - "$addr" "$code" "$1" <<'EOF'
-import json, sys, urllib.request
+import json, secrets, sys, urllib.request, uuid
 addr, code, name = sys.argv[1:4]
-body = json.dumps({"code": code, "device_name": name}).encode()
+# Each tablet's vault has its own id and a 256-bit secret that proves it at re-enrollment.
+body = json.dumps({"code": code, "device_name": name, "vault_id": str(uuid.uuid4()),
+                   "vault_secret": secrets.token_hex(32)}).encode()
 request = urllib.request.Request(f"{addr}/api/v1/devices/enroll", data=body,
                                  headers={"Content-Type": "application/json"})
 with urllib.request.urlopen(request, timeout=30) as answer:

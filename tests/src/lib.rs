@@ -495,13 +495,17 @@ impl Device {
         // Enrollment goes straight to the server: the code works once, and a fault on
         // the way would burn it. Faults are for the sync.
         let direct = SyncClient::new(&server.url(), None).unwrap();
-        let enrolled = direct.enroll(&code, name).await.expect("enroll");
-        vault.set_setting("server_url", url).unwrap();
-        vault.set_setting("device_token", &enrolled.token).unwrap();
+        let vault = Mutex::new(vault);
+        let enrolled = direct.enroll(&code, name, &vault).await.expect("enroll");
+        {
+            let v = vault.lock().unwrap();
+            v.set_setting("server_url", url).unwrap();
+            v.set_setting("device_token", &enrolled.token).unwrap();
+        }
         let client = SyncClient::with_options(url, Some(enrolled.token), options).unwrap();
         Device {
             name: name.into(),
-            vault: Mutex::new(vault),
+            vault,
             client,
             dir,
         }
@@ -510,6 +514,53 @@ impl Device {
     pub fn pending(&self) -> u64 {
         self.vault.lock().unwrap().pending_count().unwrap()
     }
+}
+
+/// A device token for a client that speaks the protocol without a vault (the tests that
+/// push hand-made records): enrolls with a fresh vault id and a random vault secret, as a
+/// new tablet would, over plain HTTP.
+pub async fn enroll_without_vault(server: &Server, name: &str) -> String {
+    use rand::Rng;
+    let code = tokio::task::block_in_place(|| server.enroll_code(name));
+    let secret: String = (0..32)
+        .map(|_| format!("{:02x}", rand::rng().random::<u8>()))
+        .collect();
+    let request = campo_wire::EnrollRequest {
+        code,
+        device_name: name.to_string(),
+        vault_id: uuid::Uuid::now_v7(),
+        vault_secret: secret,
+    };
+    let answer = reqwest::Client::new()
+        .post(format!("{}/api/v1/devices/enroll", server.url()))
+        .json(&request)
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("enroll {name}: {e}"));
+    let status = answer.status();
+    let body = answer.bytes().await.expect("enroll answer");
+    assert!(
+        status.is_success(),
+        "enroll {name}: {status} {}",
+        String::from_utf8_lossy(&body)
+    );
+    serde_json::from_slice::<campo_wire::EnrollResponse>(&body)
+        .expect("enroll answer")
+        .token
+}
+
+/// Adds instruments to a project's catalog straight in the server's database, through the
+/// server's own storage layer (as an administrator's tool would), while the server runs:
+/// the server sees them at its next push or pull.
+pub async fn teach_server(db: &Database, project: &str, instruments: &[campo_core::Instrument]) {
+    let target = campo_server::DbTarget::parse(db.arg()).expect("the database's --db");
+    let store = campo_server::store::open(&target)
+        .await
+        .expect("open the server's database");
+    store
+        .add_instruments(project, instruments)
+        .await
+        .expect("add the instruments");
 }
 
 /// One stored record revision, as read straight from the server's database.

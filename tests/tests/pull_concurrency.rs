@@ -13,7 +13,7 @@ use campo_core::{Activity, Attendance, Meeting, MeetingStatus};
 use campo_store::Vault;
 use campo_sync::wire::{PullResponse, PushRequest, PushStatus, Record, RecordBody};
 use campo_sync::SyncClient;
-use campo_tests::{Database, Engine, Server, PASSPHRASE};
+use campo_tests::{enroll_without_vault, Database, Engine, Server, PASSPHRASE};
 use chrono::{NaiveDate, Utc};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
@@ -91,16 +91,6 @@ fn tablet_records(tablet: usize) -> (Vec<Record>, Vec<Meeting>) {
     (records, finals)
 }
 
-async fn enroll(server: &Server, name: &str) -> String {
-    let code = tokio::task::block_in_place(|| server.enroll_code(name));
-    SyncClient::new(&server.url(), None)
-        .unwrap()
-        .enroll(&code, name)
-        .await
-        .unwrap_or_else(|e| panic!("enroll {name}: {e}"))
-        .token
-}
-
 /// What the pulling tablet saw.
 #[derive(Default)]
 struct Pulled {
@@ -118,11 +108,21 @@ async fn interleave(name: &str, push_to: &Server, pull_from: &Server) {
     let started = Instant::now();
     let mut tokens = Vec::new();
     for i in 0..PUSHERS {
-        tokens.push(enroll(push_to, &format!("pusher-{i}")).await);
+        tokens.push(enroll_without_vault(push_to, &format!("pusher-{i}")).await);
     }
-    let puller_token = enroll(pull_from, "puller").await;
     let dir = tempfile::tempdir().unwrap();
     let (vault, _) = Vault::create(dir.path(), "Facilitatrice", PASSPHRASE).unwrap();
+    let (vault, puller_token) = {
+        let code = tokio::task::block_in_place(|| pull_from.enroll_code("puller"));
+        let shared = std::sync::Mutex::new(vault);
+        let token = SyncClient::new(&pull_from.url(), None)
+            .unwrap()
+            .enroll(&code, "puller", &shared)
+            .await
+            .unwrap_or_else(|e| panic!("enroll the puller: {e}"))
+            .token;
+        (shared.into_inner().unwrap(), token)
+    };
 
     let pushes_done = Arc::new(AtomicBool::new(false));
     let batches = Arc::new(AtomicUsize::new(0));

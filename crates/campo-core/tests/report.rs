@@ -795,6 +795,37 @@ fn empty_input_gives_an_empty_report() {
 }
 
 #[test]
+fn without_free_text_leaves_out_reasons_and_keeps_every_figure() {
+    let full = report();
+    let bare = full.clone().without_free_text();
+    let json = serde_json::to_string(&bare).unwrap();
+    for typed in ["Neve, strade chiuse", "Facilitator ill"] {
+        assert!(!json.contains(typed), "{typed} is still in {json}");
+        assert!(serde_json::to_string(&full).unwrap().contains(typed));
+    }
+    // A meeting's place and facilitator never reach a report at all.
+    for typed in ["Sala civica", "Anna"] {
+        assert!(serde_json::to_string(&data()).unwrap().contains(typed));
+        assert!(!json.contains(typed), "{typed} reached the report");
+    }
+    // The cancellations are kept (their dates and ids), so every count is the same.
+    let mut restored = bare.clone();
+    for (kept, original) in [
+        (&mut restored.training.meetings, &full.training.meetings),
+        (&mut restored.peer.meetings, &full.peer.meetings),
+        (&mut restored.committee.meetings, &full.committee.meetings),
+    ] {
+        assert_eq!(kept.cancelled.len(), original.cancelled.len());
+        for (k, o) in kept.cancelled.iter_mut().zip(&original.cancelled) {
+            assert!(k.reason.is_empty());
+            assert_eq!((k.meeting_id, k.date), (o.meeting_id, o.date));
+            k.reason = o.reason.clone();
+        }
+    }
+    assert_eq!(restored, full, "nothing but the reasons changed");
+}
+
+#[test]
 fn json_round_trips() {
     let r = report();
     let json = serde_json::to_string(&r).unwrap();

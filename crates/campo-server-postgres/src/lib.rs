@@ -25,8 +25,9 @@ use async_trait::async_trait;
 use campo_core::report::{ReportInput, Targets};
 use campo_core::{Instrument, Meeting, Outreach};
 use campo_server_store::{
-    check_project, check_targets, project_not_found, Counts, DeviceIdentity, DeviceInfo,
-    IncomingRecord, Project, PullData, StorageError, Store, StoredSubmission,
+    check_project, check_targets, check_vault, check_vault_claim, project_not_found, Counts,
+    DeviceIdentity, DeviceInfo, Enrollment, IncomingRecord, Project, PullData, StorageError, Store,
+    StoredSubmission, VaultClaim,
 };
 use campo_wire::{PushResponse, RecordKind};
 use chrono::{DateTime, Utc};
@@ -277,13 +278,16 @@ impl Store for PostgresStore {
         code_hash: &str,
         device_name: &str,
         token_hash: &str,
+        vault: &VaultClaim,
         now: DateTime<Utc>,
-    ) -> Result<Option<DeviceIdentity>, StorageError> {
+    ) -> Result<Enrollment, StorageError> {
+        check_vault_claim(vault)?;
         let mut client = self.client().await?;
         let tx = client.transaction().await.map_err(db_err)?;
         // The UPDATE locks the code's row: a second request with the same code waits, then
-        // finds it used and matches nothing. Marking the code used and creating the device
-        // commit together, so a code never makes two devices.
+        // finds it used and matches nothing. Marking the code used, registering the vault
+        // and creating the device commit together, so a code never makes two devices, and
+        // a refused vault rolls the code back to unused.
         let found = tx
             .query_opt(
                 "UPDATE enroll_codes SET used_at = $2 \
@@ -294,20 +298,43 @@ impl Store for PostgresStore {
             .await
             .map_err(db_err)?;
         let Some(found) = found else {
-            return Ok(None);
+            return Ok(Enrollment::CodeRefused);
         };
         let (name, project): (String, String) = (found.get(0), found.get(1));
+        // A new vault is registered here. Two first enrollments of one vault racing (with
+        // two codes) meet at its key: the second waits for the first to commit, inserts
+        // nothing, and the SELECT (a new snapshot) reads the first one's row.
+        tx.execute(
+            "INSERT INTO vaults (id, project_id, secret_hash, created_at) \
+             VALUES ($1, $2, $3, $4) ON CONFLICT (id) DO NOTHING",
+            &[&vault.id, &project, &vault.secret_hash, &now],
+        )
+        .await
+        .map_err(db_err)?;
+        let held = tx
+            .query_one(
+                "SELECT project_id, secret_hash FROM vaults WHERE id = $1",
+                &[&vault.id],
+            )
+            .await
+            .map_err(db_err)?;
+        let (held_project, held_hash): (String, Option<String>) = (held.get(0), held.get(1));
+        if let Err(refused) = check_vault(&held_project, held_hash.as_deref(), vault, &project) {
+            tx.rollback().await.map_err(db_err)?;
+            return Ok(refused);
+        }
         let id = Uuid::now_v7();
         tx.execute(
-            "INSERT INTO devices (id, name, device_name, token_hash, enrolled_at, project_id) \
-             VALUES ($1, $2, $3, $4, $5, $6)",
-            &[&id, &name, &device_name, &token_hash, &now, &project],
+            "INSERT INTO devices (id, name, device_name, token_hash, enrolled_at, project_id, vault_id) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7)",
+            &[&id, &name, &device_name, &token_hash, &now, &project, &vault.id],
         )
         .await
         .map_err(db_err)?;
         tx.commit().await.map_err(db_err)?;
-        Ok(Some(DeviceIdentity {
+        Ok(Enrollment::Enrolled(DeviceIdentity {
             device_id: id,
+            vault_id: vault.id,
             project,
         }))
     }
@@ -316,7 +343,8 @@ impl Store for PostgresStore {
         let client = self.client().await?;
         let stmt = client
             .prepare_cached(
-                "SELECT id, project_id FROM devices WHERE token_hash = $1 AND revoked_at IS NULL",
+                "SELECT id, project_id, vault_id FROM devices \
+                 WHERE token_hash = $1 AND revoked_at IS NULL",
             )
             .await
             .map_err(db_err)?;
@@ -326,6 +354,7 @@ impl Store for PostgresStore {
             .map_err(db_err)?;
         Ok(row.map(|r| DeviceIdentity {
             device_id: r.get(0),
+            vault_id: r.get(2),
             project: r.get(1),
         }))
     }
@@ -335,7 +364,7 @@ impl Store for PostgresStore {
         let rows = client
             .query(
                 "SELECT d.id, d.project_id, d.name, d.device_name, d.enrolled_at, d.revoked_at, \
-                 (SELECT COUNT(*) FROM records r WHERE r.device_id = d.id) \
+                 (SELECT COUNT(*) FROM records r WHERE r.device_id = d.id), d.vault_id \
                  FROM devices d WHERE $1::text IS NULL OR d.project_id = $1 \
                  ORDER BY d.enrolled_at, d.id",
                 &[&project],
@@ -346,6 +375,7 @@ impl Store for PostgresStore {
             .map(|r| {
                 Ok(DeviceInfo {
                     id: r.get(0),
+                    vault_id: r.get(7),
                     project: r.get(1),
                     name: r.get(2),
                     device_name: r.get(3),

@@ -24,6 +24,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "projects",
         sql: include_str!("../migrations/0002_projects.sql"),
     },
+    Migration {
+        version: 3,
+        name: "vaults",
+        sql: include_str!("../migrations/0003_vaults.sql"),
+    },
 ];
 
 /// The advisory lock key that serialises migrations ("campomig" in ASCII). Advisory locks

@@ -27,10 +27,10 @@
 //! A rolled-back transaction rolls back its counter too, so numbers are even gapless.
 
 use crate::db_err;
-use campo_server_store::decide::{answer, decide, Decision, Held};
+use campo_server_store::decide::{answer, correction_target, decide, Corrected, Decision, Held};
 use campo_server_store::{cut_page, project_not_found};
 use campo_server_store::{
-    DeviceIdentity, IncomingRecord, PullData, StorageError, StoredSubmission,
+    DeviceIdentity, IncomingRecord, PullData, StorageError, StoredSubmission, SubmissionKeys,
 };
 use campo_wire::{PushResponse, PushStatus, RecordKind};
 use chrono::{DateTime, Utc};
@@ -47,28 +47,40 @@ const LOCK_COUNTER: &str = "SELECT seq FROM projects WHERE id = $1 FOR NO KEY UP
 const SET_COUNTER: &str = "UPDATE projects SET seq = $2 WHERE id = $1 RETURNING seq";
 
 /// What a batch's records find held, given the `(id, revision)` pairs looked up as two
-/// arrays: a row with no revision per held id (its owner and kind, from any of its rows),
-/// and a row per held pair with its hash.
+/// arrays: a row with no revision per held id (its owner vault and kind, from any of its
+/// rows), and a row per held pair with its hash.
 const FIND_HELD: &str = "WITH pushed AS ( \
        SELECT * FROM UNNEST($1::uuid[], $2::bigint[]) AS p(id, revision) \
      ) \
-     SELECT o.id, o.device_id, o.kind, NULL::bigint, NULL::text \
+     SELECT o.id, o.vault_id, o.kind, NULL::bigint, NULL::text \
        FROM (SELECT DISTINCT id FROM pushed) i \
        CROSS JOIN LATERAL ( \
-         SELECT id, device_id, kind FROM records WHERE records.id = i.id LIMIT 1 \
+         SELECT id, vault_id, kind FROM records WHERE records.id = i.id LIMIT 1 \
        ) o \
      UNION ALL \
-     SELECT r.id, r.device_id, r.kind, r.revision, r.hash \
+     SELECT r.id, r.vault_id, r.kind, r.revision, r.hash \
        FROM (SELECT DISTINCT id, revision FROM pushed) p \
        JOIN records r ON r.id = p.id AND r.revision = p.revision";
 
-/// Stores a batch's records in one statement: the project, device and receipt time, then
-/// one array per column, one element per record, the counter values already assigned.
+/// The submissions of the project that a batch's corrections name, each at its current
+/// revision: its id, vault, body and revision.
+const FIND_CORRECTED: &str = "SELECT DISTINCT ON (id) id, vault_id, body, revision FROM records \
+     WHERE id = ANY($1) AND project_id = $2 AND kind = 'submission' \
+     ORDER BY id, revision DESC, seq DESC";
+
+/// Which stored submissions of the project already name those: `(replaced, by)`.
+const FIND_REPLACING: &str = "SELECT DISTINCT replaces, id FROM records \
+     WHERE replaces = ANY($1) AND project_id = $2";
+
+/// Stores a batch's records in one statement: the project, device, vault and receipt time,
+/// then one array per column, one element per record, the counter values already assigned.
 const INSERT_RECORDS: &str = "INSERT INTO records \
-       (project_id, seq, id, revision, device_id, kind, body, hash, received_at) \
-     SELECT $1::text, r.seq, r.id, r.revision, $2::uuid, r.kind, r.body, r.hash, $3::timestamptz \
-       FROM UNNEST($4::bigint[], $5::uuid[], $6::bigint[], $7::text[], $8::text[], $9::text[]) \
-         AS r(seq, id, revision, kind, body, hash)";
+       (project_id, seq, id, revision, device_id, vault_id, kind, body, hash, received_at, replaces) \
+     SELECT $1::text, r.seq, r.id, r.revision, $2::uuid, $3::uuid, r.kind, r.body, r.hash, \
+            $4::timestamptz, r.replaces \
+       FROM UNNEST($5::bigint[], $6::uuid[], $7::bigint[], $8::text[], $9::text[], $10::text[], \
+                   $11::uuid[]) \
+         AS r(seq, id, revision, kind, body, hash, replaces)";
 
 /// How often a push is tried when the database says a retry will do (a deadlock, or a
 /// record id stored meanwhile by a device of another project).
@@ -205,8 +217,39 @@ async fn push_once(
         }
     }
 
+    // The submissions this batch's corrections name, and who already replaces them.
+    let targets: Vec<Uuid> = records.iter().filter_map(correction_target).collect();
+    let mut corrected: HashMap<Uuid, Submitted> = HashMap::new();
+    let mut replacing: HashMap<Uuid, HashSet<Uuid>> = HashMap::new();
+    if !targets.is_empty() {
+        let find = tx.prepare_cached(FIND_CORRECTED).await.map_err(stop)?;
+        for row in tx
+            .query(&find, &[&targets, &device.project])
+            .await
+            .map_err(stop)?
+        {
+            let keys = SubmissionKeys::from_body(row.get(2))?;
+            corrected.insert(
+                row.get(0),
+                Submitted {
+                    owner: row.get(1),
+                    revision: row.get(3),
+                    keys,
+                },
+            );
+        }
+        let find = tx.prepare_cached(FIND_REPLACING).await.map_err(stop)?;
+        for row in tx
+            .query(&find, &[&targets, &device.project])
+            .await
+            .map_err(stop)?
+        {
+            replacing.entry(row.get(0)).or_default().insert(row.get(1));
+        }
+    }
+
     // Each record decided in batch order, as if looked up one at a time: a record this
-    // batch stores is held for the records after it.
+    // batch stores is held for the records after it (and may be corrected by them).
     let mut seq = start;
     let mut results = Vec::with_capacity(records.len());
     let mut stored: Vec<(i64, &IncomingRecord)> = Vec::new();
@@ -224,15 +267,43 @@ async fn push_once(
                 None => None,
             }
         };
-        match decide(rec, device.device_id, held) {
+        let target = correction_target(rec);
+        let found = target
+            .and_then(|t| corrected.get(&t))
+            .map(|held| Corrected {
+                owner: held.owner,
+                keys: &held.keys,
+                replaced_by_another: target
+                    .and_then(|t| replacing.get(&t))
+                    .is_some_and(|by| by.iter().any(|id| *id != rec.id)),
+            });
+        match decide(rec, device.vault_id, held, found) {
             Decision::Answer(a) => results.push(a),
             Decision::Store => {
                 seq += 1;
                 stored.push((seq, rec));
                 owners
                     .entry(rec.id)
-                    .or_insert_with(|| (device.device_id, rec.kind.as_str().to_string()));
+                    .or_insert_with(|| (device.vault_id, rec.kind.as_str().to_string()));
                 hashes.insert((rec.id, revision), rec.hash.clone());
+                if let Some(keys) = &rec.submission {
+                    let newer = corrected
+                        .get(&rec.id)
+                        .is_none_or(|held| held.revision < revision);
+                    if newer {
+                        corrected.insert(
+                            rec.id,
+                            Submitted {
+                                owner: device.vault_id,
+                                revision,
+                                keys: keys.clone(),
+                            },
+                        );
+                    }
+                    if let Some(replaced) = keys.replaces {
+                        replacing.entry(replaced).or_default().insert(rec.id);
+                    }
+                }
                 results.push(answer(rec, PushStatus::Stored, None));
             }
         }
@@ -244,12 +315,17 @@ async fn push_once(
         let kinds: Vec<&str> = stored.iter().map(|(_, r)| r.kind.as_str()).collect();
         let bodies: Vec<&str> = stored.iter().map(|(_, r)| r.body.as_str()).collect();
         let hashes: Vec<&str> = stored.iter().map(|(_, r)| r.hash.as_str()).collect();
+        let replaces: Vec<Option<Uuid>> = stored
+            .iter()
+            .map(|(_, r)| r.submission.as_ref().and_then(|s| s.replaces))
+            .collect();
         let insert = tx.prepare_cached(INSERT_RECORDS).await.map_err(stop)?;
         tx.execute(
             &insert,
             &[
                 &device.project,
                 &device.device_id,
+                &device.vault_id,
                 &now,
                 &seqs,
                 &ids,
@@ -257,6 +333,7 @@ async fn push_once(
                 &kinds,
                 &bodies,
                 &hashes,
+                &replaces,
             ],
         )
         .await
@@ -294,6 +371,14 @@ async fn push_once(
         })?;
     tx.commit().await.map_err(stop)?;
     Ok(response)
+}
+
+/// A submission a correction of the batch may name: read from the table at its current
+/// revision, or stored by the batch itself (a higher revision stored later replaces it).
+struct Submitted {
+    owner: Uuid,
+    revision: i64,
+    keys: SubmissionKeys,
 }
 
 /// Adds the instrument versions the project does not hold, numbering each in the
@@ -361,15 +446,15 @@ pub async fn pull(
         .map_err(db_err)?
         .ok_or_else(|| project_not_found(&device.project))?
         .get(0);
-    // Instruments and other devices' meeting revisions in counter order; one row more than
-    // asked tells whether another page follows.
+    // Instruments and the meeting revisions of the project's other vaults in counter order;
+    // one row more than asked tells whether another page follows.
     let page_stmt = tx
         .prepare_cached(
             "SELECT seq, body, NULL::uuid AS id FROM instruments \
                WHERE project_id = $1 AND seq > $2 \
              UNION ALL \
              SELECT seq, NULL::text, id FROM records \
-               WHERE project_id = $1 AND kind = 'meeting' AND device_id <> $3 AND seq > $2 \
+               WHERE project_id = $1 AND kind = 'meeting' AND vault_id <> $3 AND seq > $2 \
              ORDER BY 1 LIMIT $4",
         )
         .await
@@ -377,7 +462,7 @@ pub async fn pull(
     let mut page = tx
         .query(
             &page_stmt,
-            &[&device.project, &since, &device.device_id, &(limit + 1)],
+            &[&device.project, &since, &device.vault_id, &(limit + 1)],
         )
         .await
         .map_err(db_err)?;

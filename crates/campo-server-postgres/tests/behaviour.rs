@@ -8,7 +8,8 @@
 use campo_core::{Instrument, Meeting};
 use campo_server_postgres::{testdb, PostgresStore, MIGRATIONS};
 use campo_server_store::{
-    DeviceIdentity, IncomingRecord, Project, StorageError, Store, DEFAULT_PROJECT,
+    DeviceIdentity, Enrollment, IncomingRecord, Project, StorageError, Store, VaultClaim,
+    DEFAULT_PROJECT,
 };
 use campo_wire::{PushResponse, PushStatus, RecordKind};
 use chrono::{DateTime, TimeDelta, Utc};
@@ -70,6 +71,15 @@ fn incoming<T: serde::Serialize>(
         hash: hex::encode(Sha256::digest(body.as_bytes())),
         body,
         rejection: None,
+        submission: None,
+    }
+}
+
+/// A new vault's claim: a fresh id and the hash of a fresh secret.
+fn claim() -> VaultClaim {
+    VaultClaim {
+        id: Uuid::now_v7(),
+        secret_hash: hex::encode(Sha256::digest(Uuid::now_v7().as_bytes())),
     }
 }
 
@@ -99,9 +109,10 @@ async fn device(store: &PostgresStore, project: &str) -> DeviceIdentity {
         .await
         .unwrap();
     store
-        .enroll(&code, "Galaxy Tab", &token, Utc::now())
+        .enroll(&code, "Galaxy Tab", &token, &claim(), Utc::now())
         .await
         .unwrap()
+        .device()
         .unwrap()
 }
 
@@ -131,8 +142,13 @@ async fn migrations_apply_once_even_from_several_processes_at_once() {
         tokio::spawn(async move { PostgresStore::connect(&url).await })
     }))
     .await;
+    let latest = MIGRATIONS.last().unwrap().version;
+    assert!(latest >= 3, "vaults came with migration 3");
     for store in &opened {
-        assert_eq!(store.as_ref().unwrap().schema_version().await.unwrap(), 2);
+        assert_eq!(
+            store.as_ref().unwrap().schema_version().await.unwrap(),
+            latest
+        );
     }
     let store = PostgresStore::connect(&url).await.unwrap();
     assert_eq!(store.engine(), "postgres");
@@ -148,7 +164,7 @@ async fn migrations_apply_once_even_from_several_processes_at_once() {
         .iter()
         .map(|r| r.get(0))
         .collect();
-    assert_eq!(versions, vec![1, 2]);
+    assert_eq!(versions, (1..=latest as i32).collect::<Vec<_>>());
     let counts = store.counts().await.unwrap();
     assert_eq!(
         (counts.projects, counts.devices, counts.record_revisions),
@@ -179,11 +195,12 @@ async fn a_database_from_a_newer_server_is_refused() {
         .execute("INSERT INTO schema_version (version) VALUES (99)", &[])
         .await
         .unwrap();
+    let latest = MIGRATIONS.last().unwrap().version;
     match PostgresStore::connect(&url).await {
         Err(StorageError::SchemaTooNew {
             found: 99,
-            supported: 2,
-        }) => {}
+            supported,
+        }) if supported == latest => {}
         Err(e) => panic!("{e}"),
         Ok(_) => panic!("a newer schema was accepted"),
     }
@@ -299,20 +316,28 @@ async fn enroll_authenticate_and_revoke() {
     .await
     .unwrap();
     assert_eq!(
-        one.enroll("code-old", "x", "tok-old", now).await.unwrap(),
-        None
+        one.enroll("code-old", "x", "tok-old", &claim(), now)
+            .await
+            .unwrap(),
+        Enrollment::CodeRefused
     );
     assert_eq!(
-        one.enroll("unknown", "x", "tok-x", now).await.unwrap(),
-        None
+        one.enroll("unknown", "x", "tok-x", &claim(), now)
+            .await
+            .unwrap(),
+        Enrollment::CodeRefused
     );
 
     // The same code from two processes at once makes one device.
+    let (ca, cb) = (claim(), claim());
     let (a, b) = tokio::join!(
-        one.enroll("code-1", "Galaxy", "tok-1", now),
-        two.enroll("code-1", "Galaxy", "tok-2", now)
+        one.enroll("code-1", "Galaxy", "tok-1", &ca, now),
+        two.enroll("code-1", "Galaxy", "tok-2", &cb, now)
     );
-    let made: Vec<DeviceIdentity> = [a.unwrap(), b.unwrap()].into_iter().flatten().collect();
+    let made: Vec<DeviceIdentity> = [a.unwrap(), b.unwrap()]
+        .into_iter()
+        .filter_map(Enrollment::device)
+        .collect();
     assert_eq!(made.len(), 1, "{made:?}");
     let dev = made[0].clone();
     assert_eq!(dev.project, DEFAULT_PROJECT);
@@ -433,6 +458,7 @@ async fn push_answers_stored_duplicate_conflict_owner_kind_and_rejected() {
         body: odd.into(),
         hash: "h".into(),
         rejection: None,
+        submission: None,
     };
     store
         .push(&a, Uuid::now_v7(), vec![odd_rec.clone()], now)

@@ -15,8 +15,9 @@ use async_trait::async_trait;
 use campo_core::report::{ReportInput, Targets};
 use campo_core::{Instrument, Meeting, Outreach};
 use campo_server_store::{
-    check_project, check_targets, project_not_found, Counts, DeviceIdentity, DeviceInfo,
-    IncomingRecord, Project, PullData, StorageError, Store, StoredSubmission,
+    check_project, check_targets, check_vault, check_vault_claim, project_not_found, Counts,
+    DeviceIdentity, DeviceInfo, Enrollment, IncomingRecord, Project, PullData, StorageError, Store,
+    StoredSubmission, VaultClaim,
 };
 use campo_wire::{PushResponse, RecordKind};
 use chrono::{DateTime, Utc};
@@ -257,17 +258,22 @@ impl Store for SqliteStore {
         code_hash: &str,
         device_name: &str,
         token_hash: &str,
+        vault: &VaultClaim,
         now: DateTime<Utc>,
-    ) -> Result<Option<DeviceIdentity>, StorageError> {
-        let (code_hash, device_name, token_hash) = (
+    ) -> Result<Enrollment, StorageError> {
+        check_vault_claim(vault)?;
+        let (code_hash, device_name, token_hash, vault) = (
             code_hash.to_string(),
             device_name.to_string(),
             token_hash.to_string(),
+            vault.clone(),
         );
         self.write(move |c| {
             let tx = c.transaction().map_err(db_err)?;
-            // Marking the code used and creating the device commit together: a code can
-            // never make two devices, even with two requests racing.
+            // Marking the code used, registering the vault and creating the device commit
+            // together: a code can never make two devices, even with two requests racing,
+            // and a refused vault leaves the code unused (the transaction rolls back when
+            // dropped).
             let found: Option<(String, String)> = tx
                 .query_row(
                     "UPDATE enroll_codes SET used_at = ?2 \
@@ -279,25 +285,53 @@ impl Store for SqliteStore {
                 .optional()
                 .map_err(db_err)?;
             let Some((name, project)) = found else {
-                return Ok(None);
+                return Ok(Enrollment::CodeRefused);
             };
+            let vault_s = vault.id.to_string();
+            let known: Option<(String, Option<String>)> = tx
+                .query_row(
+                    "SELECT project_id, secret_hash FROM vaults WHERE id = ?1",
+                    [&vault_s],
+                    |r| Ok((r.get(0)?, r.get(1)?)),
+                )
+                .optional()
+                .map_err(db_err)?;
+            match known {
+                Some((held_project, held_hash)) => {
+                    if let Err(refused) =
+                        check_vault(&held_project, held_hash.as_deref(), &vault, &project)
+                    {
+                        return Ok(refused);
+                    }
+                }
+                None => {
+                    tx.execute(
+                        "INSERT INTO vaults (id, project_id, secret_hash, created_at) \
+                         VALUES (?1, ?2, ?3, ?4)",
+                        params![vault_s, project, vault.secret_hash, now.to_rfc3339()],
+                    )
+                    .map_err(db_err)?;
+                }
+            }
             let id = Uuid::now_v7();
             tx.execute(
-                "INSERT INTO devices (id, name, device_name, token_hash, enrolled_at, project_id) \
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                "INSERT INTO devices (id, name, device_name, token_hash, enrolled_at, project_id, vault_id) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
                 params![
                     id.to_string(),
                     name,
                     device_name,
                     token_hash,
                     now.to_rfc3339(),
-                    project
+                    project,
+                    vault_s
                 ],
             )
             .map_err(db_err)?;
             tx.commit().map_err(db_err)?;
-            Ok(Some(DeviceIdentity {
+            Ok(Enrollment::Enrolled(DeviceIdentity {
                 device_id: id,
+                vault_id: vault.id,
                 project,
             }))
         })
@@ -307,17 +341,19 @@ impl Store for SqliteStore {
     async fn authenticate(&self, token_hash: &str) -> Result<Option<DeviceIdentity>, StorageError> {
         let token_hash = token_hash.to_string();
         self.read(move |c| {
-            let row: Option<(String, String)> = c
+            let row: Option<(String, String, String)> = c
                 .prepare_cached(
-                    "SELECT id, project_id FROM devices WHERE token_hash = ?1 AND revoked_at IS NULL",
+                    "SELECT id, project_id, vault_id FROM devices \
+                     WHERE token_hash = ?1 AND revoked_at IS NULL",
                 )
                 .map_err(db_err)?
-                .query_row([token_hash], |r| Ok((r.get(0)?, r.get(1)?)))
+                .query_row([token_hash], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
                 .optional()
                 .map_err(db_err)?;
-            row.map(|(id, project)| {
+            row.map(|(id, project, vault)| {
                 Ok(DeviceIdentity {
                     device_id: parse_uuid(&id)?,
+                    vault_id: parse_uuid(&vault)?,
                     project,
                 })
             })
@@ -332,7 +368,7 @@ impl Store for SqliteStore {
             let mut stmt = c
                 .prepare(
                     "SELECT d.id, d.project_id, d.name, d.device_name, d.enrolled_at, d.revoked_at, \
-                     (SELECT COUNT(*) FROM records r WHERE r.device_id = d.id) \
+                     (SELECT COUNT(*) FROM records r WHERE r.device_id = d.id), d.vault_id \
                      FROM devices d WHERE ?1 IS NULL OR d.project_id = ?1 \
                      ORDER BY d.enrolled_at, d.id",
                 )
@@ -347,15 +383,17 @@ impl Store for SqliteStore {
                         r.get::<_, String>(4)?,
                         r.get::<_, Option<String>>(5)?,
                         r.get::<_, i64>(6)?,
+                        r.get::<_, String>(7)?,
                     ))
                 })
                 .map_err(db_err)?;
             let mut out = Vec::new();
             for row in rows {
-                let (id, project, name, device_name, enrolled, revoked, records) =
+                let (id, project, name, device_name, enrolled, revoked, records, vault) =
                     row.map_err(db_err)?;
                 out.push(DeviceInfo {
                     id: parse_uuid(&id)?,
+                    vault_id: parse_uuid(&vault)?,
                     project,
                     name,
                     device_name,

@@ -16,6 +16,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "projects",
         sql: include_str!("../migrations/0002_projects.sql"),
     },
+    Migration {
+        version: 3,
+        name: "vaults",
+        sql: include_str!("../migrations/0003_vaults.sql"),
+    },
 ];
 
 /// The schema version recorded in the file; 0 for a new file or one made by the first

@@ -1,9 +1,10 @@
 //! Records on SQLite: push, paged pull, and the current revisions the report reads.
 
 use crate::{db_err, parse_uuid};
-use campo_server_store::decide::{decide, Decision, Held};
+use campo_server_store::decide::{correction_target, decide, Corrected, Decision, Held};
 use campo_server_store::{
     cut_page, DeviceIdentity, IncomingRecord, PullData, StorageError, StoredSubmission,
+    SubmissionKeys,
 };
 use campo_wire::{PushResponse, PushStatus, RecordKind};
 use chrono::{DateTime, Utc};
@@ -31,6 +32,65 @@ fn kind_of(s: &str) -> Result<RecordKind, StorageError> {
     RecordKind::parse(s).ok_or_else(|| StorageError::Corrupt(format!("unknown record kind {s:?}")))
 }
 
+/// The submission a correction names, as the rule needs it: read in the project, at its
+/// current revision, with whether a submission other than `correction` already names it.
+/// Records stored earlier in the same transaction are seen like any other.
+struct Corrections<'t> {
+    target: rusqlite::CachedStatement<'t>,
+    replaced: rusqlite::CachedStatement<'t>,
+}
+
+impl<'t> Corrections<'t> {
+    fn new(tx: &'t Transaction<'_>) -> Result<Self, StorageError> {
+        Ok(Corrections {
+            target: tx
+                .prepare_cached(
+                    "SELECT vault_id, body FROM records \
+                     WHERE id = ?1 AND project_id = ?2 AND kind = 'submission' \
+                     ORDER BY revision DESC, seq DESC LIMIT 1",
+                )
+                .map_err(db_err)?,
+            replaced: tx
+                .prepare_cached(
+                    "SELECT 1 FROM records \
+                     WHERE replaces = ?1 AND project_id = ?2 AND id != ?3 LIMIT 1",
+                )
+                .map_err(db_err)?,
+        })
+    }
+
+    /// `(owner vault, keys, replaced by another)` of what `correction` replaces, if held.
+    fn find(
+        &mut self,
+        project: &str,
+        target: Uuid,
+        correction: Uuid,
+    ) -> Result<Option<(Uuid, SubmissionKeys, bool)>, StorageError> {
+        let target_s = target.to_string();
+        let row: Option<(String, String)> = self
+            .target
+            .query_row(params![target_s, project], |r| Ok((r.get(0)?, r.get(1)?)))
+            .optional()
+            .map_err(db_err)?;
+        let Some((owner, body)) = row else {
+            return Ok(None);
+        };
+        let replaced = self
+            .replaced
+            .query_row(params![target_s, project, correction.to_string()], |_| {
+                Ok(())
+            })
+            .optional()
+            .map_err(db_err)?
+            .is_some();
+        Ok(Some((
+            parse_uuid(&owner)?,
+            SubmissionKeys::from_body(&body)?,
+            replaced,
+        )))
+    }
+}
+
 pub fn push(
     c: &mut Connection,
     device: &DeviceIdentity,
@@ -39,6 +99,7 @@ pub fn push(
     now: DateTime<Utc>,
 ) -> Result<PushResponse, StorageError> {
     let device_s = device.device_id.to_string();
+    let vault_s = device.vault_id.to_string();
     let batch_s = batch_id.to_string();
     let tx = c.transaction().map_err(db_err)?;
     let earlier: Option<String> = tx
@@ -57,15 +118,16 @@ pub fn push(
     let mut results = Vec::with_capacity(records.len());
     {
         let mut find = tx
-            .prepare_cached("SELECT device_id, kind FROM records WHERE id = ?1 LIMIT 1")
+            .prepare_cached("SELECT vault_id, kind FROM records WHERE id = ?1 LIMIT 1")
             .map_err(db_err)?;
         let mut find_rev = tx
             .prepare_cached("SELECT hash FROM records WHERE id = ?1 AND revision = ?2")
             .map_err(db_err)?;
+        let mut corrections = Corrections::new(&tx)?;
         let mut insert = tx
             .prepare_cached(
-                "INSERT INTO records (pseq, id, revision, device_id, kind, body, hash, received_at, project_id) \
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+                "INSERT INTO records (pseq, id, revision, device_id, kind, body, hash, received_at, project_id, vault_id, replaces) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
             )
             .map_err(db_err)?;
         for rec in records {
@@ -94,10 +156,26 @@ pub fn push(
                 }),
                 None => None,
             };
-            match decide(rec, device.device_id, held) {
+            let target = match correction_target(rec) {
+                Some(target) => corrections.find(&device.project, target, rec.id)?,
+                None => None,
+            };
+            let corrected = target
+                .as_ref()
+                .map(|(owner, keys, replaced_by_another)| Corrected {
+                    owner: *owner,
+                    keys,
+                    replaced_by_another: *replaced_by_another,
+                });
+            match decide(rec, device.vault_id, held, corrected) {
                 Decision::Answer(a) => results.push(a),
                 Decision::Store => {
                     seq += 1;
+                    let replaces = rec
+                        .submission
+                        .as_ref()
+                        .and_then(|s| s.replaces)
+                        .map(|r| r.to_string());
                     insert
                         .execute(params![
                             seq,
@@ -108,7 +186,9 @@ pub fn push(
                             rec.body,
                             rec.hash,
                             now,
-                            device.project
+                            device.project,
+                            vault_s,
+                            replaces
                         ])
                         .map_err(db_err)?;
                     results.push(campo_server_store::decide::answer(
@@ -156,14 +236,14 @@ pub fn pull(
         .ok_or_else(|| campo_server_store::project_not_found(&device.project))?;
     let mut page: Vec<(i64, bool, String)> = Vec::new();
     {
-        // Instruments and other devices' meeting revisions, in counter order; one row more
-        // than asked tells whether another page follows.
+        // Instruments and the meeting revisions of the project's other vaults, in counter
+        // order; one row more than asked tells whether another page follows.
         let mut stmt = tx
             .prepare_cached(
                 "SELECT seq, 1, body FROM instruments WHERE project_id = ?1 AND seq > ?2 \
                  UNION ALL \
                  SELECT pseq, 0, id FROM records WHERE project_id = ?1 AND kind = 'meeting' \
-                   AND device_id != ?3 AND pseq > ?2 \
+                   AND vault_id != ?3 AND pseq > ?2 \
                  ORDER BY 1 LIMIT ?4",
             )
             .map_err(db_err)?;
@@ -172,7 +252,7 @@ pub fn pull(
                 params![
                     device.project,
                     since,
-                    device.device_id.to_string(),
+                    device.vault_id.to_string(),
                     limit + 1
                 ],
                 |r| Ok((r.get(0)?, r.get::<_, i64>(1)? == 1, r.get(2)?)),

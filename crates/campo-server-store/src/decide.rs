@@ -1,18 +1,31 @@
-//! What to answer for one pushed record given what is stored under its id: the same rule
-//! for every backend, so the engines can only differ in how they read and write.
+//! What to answer for one pushed record given what is stored under its id (and, for a
+//! correction, under the id it names): the same rule for every backend, so the engines can
+//! only differ in how they read and write.
 
-use crate::IncomingRecord;
+use crate::{IncomingRecord, SubmissionKeys};
 use campo_wire::{PushResult, PushStatus, RecordKind};
 use uuid::Uuid;
 
 /// What is held under a record's id, as far as the decision needs.
 #[derive(Clone, Debug)]
 pub struct Held<'a> {
-    /// The device that first sent this id.
+    /// The vault whose device first sent this id.
     pub owner: Uuid,
     pub kind: RecordKind,
     /// The hash held for the pushed revision, if that revision is held.
     pub revision_hash: Option<&'a str>,
+}
+
+/// The stored submission a correction names, read in the pushing device's project (a
+/// record of another project, or of another kind, is not one).
+#[derive(Clone, Debug)]
+pub struct Corrected<'a> {
+    /// The vault that sent it.
+    pub owner: Uuid,
+    /// Its current revision's meeting and instrument.
+    pub keys: &'a SubmissionKeys,
+    /// A stored submission other than the correction itself already names it.
+    pub replaced_by_another: bool,
 }
 
 /// Store it, or answer without storing.
@@ -40,10 +53,26 @@ pub fn answer(
     }
 }
 
-/// The rule: a refused record is answered with its reason; an id belongs to the device
-/// (and so the project) that sent it first, and keeps its kind; a revision already held is
-/// a duplicate with the same content and a conflict otherwise; anything else is stored.
-pub fn decide(rec: &IncomingRecord, device: Uuid, held: Option<Held<'_>>) -> Decision {
+/// The id a record corrects, when it is a correction the store must check.
+pub fn correction_target(rec: &IncomingRecord) -> Option<Uuid> {
+    if rec.rejection.is_some() || rec.kind != RecordKind::Submission {
+        return None;
+    }
+    rec.submission.as_ref().and_then(|s| s.replaces)
+}
+
+/// The rule: a refused record is answered with its reason; an id belongs to the vault
+/// (and so the project) whose device sent it first, and keeps its kind; a revision already
+/// held is a duplicate with the same content and a conflict otherwise; a correction must
+/// name a submission of the same vault, meeting and instrument that nothing else replaces
+/// yet (`corrected` is what the store found under that id, `None` if nothing); anything
+/// else is stored.
+pub fn decide(
+    rec: &IncomingRecord,
+    vault: Uuid,
+    held: Option<Held<'_>>,
+    corrected: Option<Corrected<'_>>,
+) -> Decision {
     if let Some((code, reason)) = &rec.rejection {
         return Decision::Answer(answer(
             rec,
@@ -51,35 +80,103 @@ pub fn decide(rec: &IncomingRecord, device: Uuid, held: Option<Held<'_>>) -> Dec
             Some((code, reason.clone())),
         ));
     }
-    let Some(held) = held else {
-        return Decision::Store;
-    };
     let reject = |code: &str, reason: String| {
         Decision::Answer(answer(rec, PushStatus::Rejected, Some((code, reason))))
     };
-    if held.owner != device {
-        return reject(
-            "owned_by_another_device",
-            format!("record {} belongs to another device", rec.id),
-        );
+    if let Some(held) = held {
+        if held.owner != vault {
+            return reject(
+                "owned_by_another_device",
+                format!("record {} belongs to another tablet's vault", rec.id),
+            );
+        }
+        if held.kind != rec.kind {
+            return reject(
+                "kind_mismatch",
+                format!("record {} is a {}, not a {}", rec.id, held.kind, rec.kind),
+            );
+        }
+        match held.revision_hash {
+            // A resend is a duplicate before anything else: the same correction sent
+            // again is answered as it was, even once it has been corrected in turn.
+            Some(h) if h == rec.hash => {
+                return Decision::Answer(answer(rec, PushStatus::Duplicate, None))
+            }
+            Some(_) => {
+                return reject(
+                    "revision_conflict",
+                    format!(
+                        "revision conflict: revision {} of {} is already held with different \
+                         content",
+                        rec.revision, rec.id
+                    ),
+                )
+            }
+            None => {}
+        }
     }
-    if held.kind != rec.kind {
-        return reject(
-            "kind_mismatch",
-            format!("record {} is a {}, not a {}", rec.id, held.kind, rec.kind),
-        );
-    }
-    match held.revision_hash {
-        Some(h) if h == rec.hash => Decision::Answer(answer(rec, PushStatus::Duplicate, None)),
-        Some(_) => reject(
-            "revision_conflict",
-            format!(
-                "revision conflict: revision {} of {} is already held with different content",
-                rec.revision, rec.id
-            ),
-        ),
+    match correction_problem(rec, vault, corrected) {
+        Some((code, reason)) => reject(code, reason),
         None => Decision::Store,
     }
+}
+
+/// Why a correction may not be stored, if it may not.
+fn correction_problem(
+    rec: &IncomingRecord,
+    vault: Uuid,
+    corrected: Option<Corrected<'_>>,
+) -> Option<(&'static str, String)> {
+    let target = correction_target(rec)?;
+    let keys = rec.submission.as_ref()?;
+    if target == rec.id {
+        return Some((
+            "replaces_mismatch",
+            format!("submission {} cannot replace itself", rec.id),
+        ));
+    }
+    let Some(corrected) = corrected else {
+        return Some((
+            "replaces_unknown",
+            format!(
+                "submission {} replaces {target}, which is no submission of this project \
+                 the server holds",
+                rec.id
+            ),
+        ));
+    };
+    if corrected.owner != vault {
+        return Some((
+            "replaces_not_yours",
+            format!(
+                "submission {} replaces {target}, which another tablet's vault sent",
+                rec.id
+            ),
+        ));
+    }
+    if corrected.keys.meeting_id != keys.meeting_id
+        || corrected.keys.instrument_id != keys.instrument_id
+    {
+        return Some((
+            "replaces_mismatch",
+            format!(
+                "submission {} replaces {target}, which answered another meeting or \
+                 instrument: a correction keeps both",
+                rec.id
+            ),
+        ));
+    }
+    if corrected.replaced_by_another {
+        return Some((
+            "already_replaced",
+            format!(
+                "submission {} replaces {target}, which another correction already replaces: \
+                 correct the latest correction instead",
+                rec.id
+            ),
+        ));
+    }
+    None
 }
 
 #[cfg(test)]
@@ -94,6 +191,14 @@ mod tests {
             body: "{}".into(),
             hash: "aa".into(),
             rejection: None,
+            submission: None,
+        }
+    }
+
+    fn code(d: Decision) -> (PushStatus, Option<String>) {
+        match d {
+            Decision::Answer(a) => (a.status, a.reason_code),
+            Decision::Store => panic!("stored"),
         }
     }
 
@@ -101,7 +206,7 @@ mod tests {
     fn every_case_of_the_rule() {
         let me = Uuid::now_v7();
         let r = rec();
-        assert_eq!(decide(&r, me, None), Decision::Store);
+        assert_eq!(decide(&r, me, None, None), Decision::Store);
         let held = |owner, kind, hash| {
             Some(Held {
                 owner,
@@ -110,35 +215,42 @@ mod tests {
             })
         };
         assert_eq!(
-            decide(&r, me, held(me, RecordKind::Meeting, None)),
+            decide(&r, me, held(me, RecordKind::Meeting, None), None),
             Decision::Store
         );
-        let status = |d: Decision| match d {
-            Decision::Answer(a) => (a.status, a.reason_code),
-            Decision::Store => panic!("stored"),
-        };
         assert_eq!(
-            status(decide(&r, me, held(me, RecordKind::Meeting, Some("aa")))),
+            code(decide(
+                &r,
+                me,
+                held(me, RecordKind::Meeting, Some("aa")),
+                None
+            )),
             (PushStatus::Duplicate, None)
         );
         assert_eq!(
-            status(decide(&r, me, held(me, RecordKind::Meeting, Some("bb"))))
-                .1
-                .as_deref(),
+            code(decide(
+                &r,
+                me,
+                held(me, RecordKind::Meeting, Some("bb")),
+                None
+            ))
+            .1
+            .as_deref(),
             Some("revision_conflict")
         );
         assert_eq!(
-            status(decide(
+            code(decide(
                 &r,
                 me,
-                held(Uuid::now_v7(), RecordKind::Meeting, None)
+                held(Uuid::now_v7(), RecordKind::Meeting, None),
+                None
             ))
             .1
             .as_deref(),
             Some("owned_by_another_device")
         );
         assert_eq!(
-            status(decide(&r, me, held(me, RecordKind::Outreach, None)))
+            code(decide(&r, me, held(me, RecordKind::Outreach, None), None))
                 .1
                 .as_deref(),
             Some("kind_mismatch")
@@ -148,8 +260,108 @@ mod tests {
             ..rec()
         };
         assert_eq!(
-            status(decide(&refused, me, None)).1.as_deref(),
+            code(decide(&refused, me, None, None)).1.as_deref(),
             Some("unknown_instrument")
         );
+    }
+
+    #[test]
+    fn every_case_of_a_correction() {
+        let me = Uuid::now_v7();
+        let (meeting, first) = (Uuid::now_v7(), Uuid::now_v7());
+        let keys = |meeting_id, instrument: &str, replaces| SubmissionKeys {
+            meeting_id,
+            instrument_id: instrument.into(),
+            replaces,
+        };
+        let correction = IncomingRecord {
+            kind: RecordKind::Submission,
+            revision: 1,
+            submission: Some(keys(meeting, "quiz", Some(first))),
+            ..rec()
+        };
+        let theirs = keys(meeting, "quiz", None);
+        fn found(
+            owner: Uuid,
+            keys: &SubmissionKeys,
+            replaced_by_another: bool,
+        ) -> Option<Corrected<'_>> {
+            Some(Corrected {
+                owner,
+                keys,
+                replaced_by_another,
+            })
+        }
+        let reason = |d: Decision| code(d).1.unwrap();
+        assert_eq!(
+            decide(&correction, me, None, found(me, &theirs, false)),
+            Decision::Store
+        );
+        assert_eq!(
+            reason(decide(&correction, me, None, None)),
+            "replaces_unknown"
+        );
+        assert_eq!(
+            reason(decide(
+                &correction,
+                me,
+                None,
+                found(Uuid::now_v7(), &theirs, false)
+            )),
+            "replaces_not_yours"
+        );
+        for other in [
+            keys(Uuid::now_v7(), "quiz", None),
+            keys(meeting, "other_quiz", None),
+        ] {
+            assert_eq!(
+                reason(decide(&correction, me, None, found(me, &other, false))),
+                "replaces_mismatch"
+            );
+        }
+        assert_eq!(
+            reason(decide(&correction, me, None, found(me, &theirs, true))),
+            "already_replaced"
+        );
+        let itself = IncomingRecord {
+            submission: Some(keys(meeting, "quiz", Some(correction.id))),
+            ..correction.clone()
+        };
+        assert_eq!(
+            reason(decide(&itself, me, None, found(me, &theirs, false))),
+            "replaces_mismatch"
+        );
+        // A resend is a duplicate whatever has happened to what it corrects.
+        let held = Held {
+            owner: me,
+            kind: RecordKind::Submission,
+            revision_hash: Some("aa"),
+        };
+        assert_eq!(
+            code(decide(&correction, me, Some(held), None)),
+            (PushStatus::Duplicate, None)
+        );
+        // Ownership of the correction's own id comes first.
+        let held = Held {
+            owner: Uuid::now_v7(),
+            kind: RecordKind::Submission,
+            revision_hash: None,
+        };
+        assert_eq!(
+            reason(decide(
+                &correction,
+                me,
+                Some(held),
+                found(me, &theirs, false)
+            )),
+            "owned_by_another_device"
+        );
+        // A refused record is never looked at as a correction.
+        let refused = IncomingRecord {
+            rejection: Some(("invalid_answers".into(), "no".into())),
+            ..correction.clone()
+        };
+        assert_eq!(correction_target(&refused), None);
+        assert_eq!(reason(decide(&refused, me, None, None)), "invalid_answers");
     }
 }

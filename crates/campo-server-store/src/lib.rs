@@ -7,6 +7,9 @@
 //! - a batch is stored in one transaction, and the same `batch_id` from the same device is
 //!   answered with its first answer, whatever is sent again;
 //! - a record is a duplicate only with the same id, revision and content hash;
+//! - a record belongs to the vault (the tablet) whose device first sent it, across
+//!   enrollments of that vault; a correction names a submission of the same vault, meeting
+//!   and instrument that no other correction replaces yet;
 //! - everything belongs to a project, and a device reads and writes only its own project's;
 //! - a pull's cursor never skips a row, however commits interleave;
 //! - nothing that must hold across server processes (rate limits, settings, the catalog)
@@ -83,15 +86,127 @@ pub struct Project {
     pub created_at: DateTime<Utc>,
 }
 
-/// Who is calling, once a token is checked: the device and the project it belongs to.
+/// Who is calling, once a token is checked: the device, the vault (tablet) it is an
+/// enrollment of, and the project it belongs to.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct DeviceIdentity {
     pub device_id: Uuid,
+    /// Owns every record its devices sent. A device enrolled before vaults existed is its
+    /// own vault (the same id).
+    pub vault_id: Uuid,
     pub project: String,
 }
 
+/// The vault an enrollment claims: its id and the SHA-256 (lowercase hex) of its secret.
+/// The secret itself never reaches the store.
+#[derive(Clone, PartialEq, Eq)]
+pub struct VaultClaim {
+    pub id: Uuid,
+    pub secret_hash: String,
+}
+
+impl std::fmt::Debug for VaultClaim {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("VaultClaim")
+            .field("id", &self.id)
+            .finish_non_exhaustive()
+    }
+}
+
+/// What an enrollment came to. Anything but `Enrolled` changed nothing: the code is still
+/// unused.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Enrollment {
+    /// A new device of the vault (registered now if it was new), with a fresh token.
+    Enrolled(DeviceIdentity),
+    /// The code is unknown, already used or expired.
+    CodeRefused,
+    /// The vault is known and the secret is not its secret; a vault registered before
+    /// vaults had secrets (a device of an older server) has none, and is never claimed
+    /// again.
+    VaultSecretMismatch,
+    /// The vault (with its secret) belongs to another project than the code's.
+    VaultInOtherProject,
+}
+
+impl Enrollment {
+    /// The new device, if one was made.
+    pub fn device(self) -> Option<DeviceIdentity> {
+        match self {
+            Enrollment::Enrolled(d) => Some(d),
+            _ => None,
+        }
+    }
+}
+
+/// What `enroll` checks of a claim before writing: its secret hash is a SHA-256 in
+/// lowercase hex (`Invalid` otherwise).
+pub fn check_vault_claim(claim: &VaultClaim) -> Result<(), StorageError> {
+    let h = &claim.secret_hash;
+    let ok = h.len() == 64 && h.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'));
+    ok.then_some(()).ok_or_else(|| {
+        StorageError::Invalid("a vault's secret hash is 64 lowercase hex digits".into())
+    })
+}
+
+/// Whether two secret hashes (lowercase hex) are the same, in time that does not depend on
+/// where they differ.
+pub fn same_secret_hash(stored: &str, claimed: &str) -> bool {
+    // The length is not secret: every hash is 64 characters.
+    stored.len() == claimed.len()
+        && stored
+            .bytes()
+            .zip(claimed.bytes())
+            .fold(0u8, |acc, (a, b)| acc | (a ^ b))
+            == 0
+}
+
+/// Whether a vault row (its project and secret hash, `None` for a vault of an older server)
+/// lets `claim` enroll a device in `project`: the secret first, so that a wrong secret
+/// learns nothing about the vault's project.
+pub fn check_vault(
+    stored_project: &str,
+    stored_hash: Option<&str>,
+    claim: &VaultClaim,
+    project: &str,
+) -> Result<(), Enrollment> {
+    match stored_hash {
+        Some(h) if same_secret_hash(h, &claim.secret_hash) => {}
+        _ => return Err(Enrollment::VaultSecretMismatch),
+    }
+    if stored_project != project {
+        return Err(Enrollment::VaultInOtherProject);
+    }
+    Ok(())
+}
+
+/// What the correction rule needs of a submission: its meeting and instrument, and the
+/// submission it corrects, if any.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SubmissionKeys {
+    pub meeting_id: Uuid,
+    pub instrument_id: String,
+    #[serde(default)]
+    pub replaces: Option<Uuid>,
+}
+
+impl SubmissionKeys {
+    pub fn of(submission: &Submission) -> SubmissionKeys {
+        SubmissionKeys {
+            meeting_id: submission.meeting_id,
+            instrument_id: submission.instrument_id.clone(),
+            replaces: submission.replaces,
+        }
+    }
+
+    /// The keys of a stored submission's body (canonical JSON of a `Submission`).
+    pub fn from_body(body: &str) -> Result<SubmissionKeys, StorageError> {
+        Ok(serde_json::from_str(body)?)
+    }
+}
+
 /// One pushed record, already parsed, hashed and checked by the caller. The store decides
-/// only what needs the stored state: duplicate, revision conflict, ownership.
+/// only what needs the stored state: duplicate, revision conflict, ownership, corrections.
 #[derive(Clone, Debug)]
 pub struct IncomingRecord {
     pub id: Uuid,
@@ -104,12 +219,17 @@ pub struct IncomingRecord {
     /// Set when a check refused the record: `(reason_code, reason)`. It is answered
     /// `rejected` and never stored.
     pub rejection: Option<(String, String)>,
+    /// Set for every submission (`SubmissionKeys::of` its body): a correction is checked
+    /// against what it names, and a later record of the same batch may correct it.
+    pub submission: Option<SubmissionKeys>,
 }
 
 /// A device as the office sees it.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct DeviceInfo {
     pub id: Uuid,
+    /// The tablet's vault; a vault enrolled again has several devices.
+    pub vault_id: Uuid,
     pub project: String,
     /// The name given to `campo-server enroll --name`.
     pub name: String,
@@ -199,15 +319,19 @@ pub trait Store: Send + Sync + 'static {
         expires_at: DateTime<Utc>,
     ) -> Result<(), StorageError>;
 
-    /// Uses up the code and creates the device with the token's hash, in one transaction.
-    /// `None`: the code is unknown, already used or expired (nothing changes).
+    /// Uses up the code and creates the device with the token's hash, in one transaction,
+    /// as a device of the claimed vault: a vault id seen for the first time is registered
+    /// in the code's project with the claim's secret hash; a known one needs the same
+    /// secret hash ([`check_vault`]). Anything but `Enrolled` changes nothing; a claim
+    /// whose hash is not a SHA-256 is `Invalid` ([`check_vault_claim`]).
     async fn enroll(
         &self,
         code_hash: &str,
         device_name: &str,
         token_hash: &str,
+        vault: &VaultClaim,
         now: DateTime<Utc>,
-    ) -> Result<Option<DeviceIdentity>, StorageError>;
+    ) -> Result<Enrollment, StorageError>;
 
     /// The device holding this token, unless revoked. Never cached: a revocation holds from
     /// the very next request.
@@ -248,8 +372,9 @@ pub trait Store: Send + Sync + 'static {
         now: DateTime<Utc>,
     ) -> Result<PushResponse, StorageError>;
 
-    /// At most `limit` changes of the device's project after `since` (instruments, other
-    /// devices' current meetings), read in one snapshot so the new cursor skips nothing.
+    /// At most `limit` changes of the device's project after `since` (instruments, the
+    /// current meetings of the project's other vaults), read in one snapshot so the new
+    /// cursor skips nothing.
     async fn pull(
         &self,
         device: &DeviceIdentity,
@@ -290,7 +415,72 @@ pub trait Store: Send + Sync + 'static {
 
 #[cfg(test)]
 mod tests {
-    use super::cut_page;
+    use super::*;
+
+    fn claim(hash: &str) -> VaultClaim {
+        VaultClaim {
+            id: Uuid::now_v7(),
+            secret_hash: hash.into(),
+        }
+    }
+
+    #[test]
+    fn a_vault_is_claimed_with_its_secret_in_its_project_only() {
+        let h = "ab".repeat(32);
+        assert!(same_secret_hash(&h, &h));
+        assert!(!same_secret_hash(&h, &"ab".repeat(31)));
+        assert!(!same_secret_hash(&h, &format!("{}ac", "ab".repeat(31))));
+        assert!(!same_secret_hash(&h, ""));
+        assert_eq!(check_vault("p", Some(&h), &claim(&h), "p"), Ok(()));
+        assert_eq!(
+            check_vault("p", Some(&h), &claim(&h), "q"),
+            Err(Enrollment::VaultInOtherProject)
+        );
+        // A wrong secret says nothing of the project; a vault without a secret is never
+        // claimed, whatever is sent.
+        for (stored, project) in [
+            (Some(h.as_str()), "p"),
+            (Some(h.as_str()), "q"),
+            (None, "p"),
+        ] {
+            assert_eq!(
+                check_vault("p", stored, &claim(&"cd".repeat(32)), project),
+                Err(Enrollment::VaultSecretMismatch)
+            );
+        }
+        assert_eq!(
+            check_vault("p", None, &claim(""), "p"),
+            Err(Enrollment::VaultSecretMismatch)
+        );
+        assert!(!format!("{:?}", claim(&h)).contains(&h));
+        assert!(check_vault_claim(&claim(&h)).is_ok());
+        for bad in [
+            String::new(),
+            "AB".repeat(32),
+            "ab".repeat(33),
+            "xy".repeat(32),
+        ] {
+            assert!(matches!(
+                check_vault_claim(&claim(&bad)),
+                Err(StorageError::Invalid(_))
+            ));
+        }
+    }
+
+    #[test]
+    fn submission_keys_read_a_stored_body() {
+        let body = r#"{"id":"0190a0a0-0000-7000-8000-000000000001","instrument_id":"quiz","instrument_version":1,"meeting_id":"0190a0a0-0000-7000-8000-000000000002","answers":{},"created_at":"2026-03-02T10:00:00Z","replaces":"0190a0a0-0000-7000-8000-000000000003"}"#;
+        let keys = SubmissionKeys::from_body(body).unwrap();
+        assert_eq!(keys.instrument_id, "quiz");
+        assert_eq!(
+            keys.replaces,
+            Some("0190a0a0-0000-7000-8000-000000000003".parse().unwrap())
+        );
+        assert!(matches!(
+            SubmissionKeys::from_body("{}"),
+            Err(StorageError::Corrupt(_))
+        ));
+    }
 
     #[test]
     fn a_page_is_cut_at_its_limit_and_says_where_to_go_on() {

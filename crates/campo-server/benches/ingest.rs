@@ -169,7 +169,15 @@ fn server_ingest(db: &str, log: &Path, bodies: &[Vec<u8>], pushers: usize) -> In
     let client = reqwest::blocking::Client::new();
     let enrolled: serde_json::Value = client
         .post(format!("{base}/api/v1/devices/enroll"))
-        .json(&serde_json::json!({"code": code["code"], "device_name": "bench"}))
+        .json(&serde_json::json!({
+            "code": code["code"],
+            "device_name": "bench",
+            "vault_id": Uuid::now_v7(),
+            "vault_secret": rand::random::<[u8; 32]>()
+                .iter()
+                .map(|b| format!("{b:02x}"))
+                .collect::<String>(),
+        }))
         .send()
         .unwrap()
         .json()

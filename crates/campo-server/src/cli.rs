@@ -90,6 +90,11 @@ enum Command {
         #[command(subcommand)]
         action: ProjectsAction,
     },
+    /// Add a project's own instruments (JSON, as in schemas/instruments) or list them.
+    Instruments {
+        #[command(subcommand)]
+        action: InstrumentsAction,
+    },
     /// Create a one-time enrollment code (valid 15 minutes) for a new device of a project.
     Enroll {
         #[command(flatten)]
@@ -137,6 +142,22 @@ enum Command {
         /// Accepted for scripts; the password is always read from standard input.
         #[arg(long)]
         password_stdin: bool,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+enum InstrumentsAction {
+    /// Add the instrument in a JSON file; tablets of the project get it at their next sync.
+    Add {
+        #[command(flatten)]
+        project: ProjectArg,
+        #[arg(long)]
+        file: PathBuf,
+    },
+    /// The project's instruments, built-in ones included.
+    List {
+        #[command(flatten)]
+        project: ProjectArg,
     },
 }
 
@@ -269,6 +290,23 @@ async fn command(store: Arc<dyn Store>, command: Command) -> Result<(), CliError
     match command {
         Command::Serve { .. } => unreachable!("handled in run"),
         Command::Projects { action } => projects(store, action).await,
+        Command::Instruments { action } => match action {
+            InstrumentsAction::Add { project, file } => {
+                known_project(store, &project.project).await?;
+                println!(
+                    "{}",
+                    crate::instruments_cli::add(store, &project.project, &file).await?
+                );
+                Ok(())
+            }
+            InstrumentsAction::List { project } => {
+                known_project(store, &project.project).await?;
+                for line in crate::instruments_cli::list(store, &project.project).await? {
+                    println!("{line}");
+                }
+                Ok(())
+            }
+        },
         Command::Enroll {
             project,
             name,
@@ -292,8 +330,8 @@ async fn command(store: Arc<dyn Store>, command: Command) -> Result<(), CliError
                             .map(|t| format!("revoked {}", t.to_rfc3339()))
                             .unwrap_or("active".into());
                         println!(
-                            "{}  [{}]  {}  ({})  {} records  {}",
-                            d.id, d.project, d.name, d.device_name, d.records, state
+                            "{}  [{}]  {}  ({})  vault {}  {} records  {}",
+                            d.id, d.project, d.name, d.device_name, d.vault_id, d.records, state
                         );
                     }
                 }

@@ -32,7 +32,7 @@ fn enroll_code_works_once_and_not_after_expiry(db: TestDb) {
     let server = Server::start(&db);
     let client = http();
     let code = enroll_code(&db, "Tablet 1");
-    let body = serde_json::json!({"code": code.to_lowercase(), "device_name": "tab-1"});
+    let body = enroll_body(&code.to_lowercase(), "tab-1");
     let first = client
         .post(server.url("/api/v1/devices/enroll"))
         .json(&body)
@@ -64,7 +64,7 @@ fn enroll_code_works_once_and_not_after_expiry(db: TestDb) {
     );
     let resp = client
         .post(server.url("/api/v1/devices/enroll"))
-        .json(&serde_json::json!({"code": stale, "device_name": "tab-2"}))
+        .json(&enroll_body(&stale, "tab-2"))
         .send()
         .unwrap();
     assert_eq!(resp.status(), StatusCode::UNAUTHORIZED);
@@ -74,7 +74,7 @@ fn enroll_code_works_once_and_not_after_expiry(db: TestDb) {
     let fresh = enroll_code(&db, "Tablet 3");
     let resp = client
         .post(server.url("/api/v1/devices/enroll"))
-        .json(&serde_json::json!({"code": fresh, "device_name": "   "}))
+        .json(&enroll_body(&fresh, "   "))
         .send()
         .unwrap();
     assert_eq!(resp.status(), StatusCode::UNPROCESSABLE_ENTITY);
@@ -122,7 +122,7 @@ fn enrollment_is_rate_limited_per_address_across_processes(db: TestDb) {
     let attempt = |server: &Server| {
         client
             .post(server.url("/api/v1/devices/enroll"))
-            .json(&serde_json::json!({"code": "AAAA-BBBB-CCCC", "device_name": "x"}))
+            .json(&enroll_body("AAAA-BBBB-CCCC", "x"))
             .send()
             .unwrap()
             .status()
@@ -141,7 +141,7 @@ fn enrollment_is_rate_limited_per_address_across_processes(db: TestDb) {
     let code = enroll_code(&db, "Tablet");
     let resp = client
         .post(one.url("/api/v1/devices/enroll"))
-        .json(&serde_json::json!({"code": code, "device_name": "x"}))
+        .json(&enroll_body(&code, "x"))
         .send()
         .unwrap();
     assert_eq!(resp.status(), StatusCode::TOO_MANY_REQUESTS);

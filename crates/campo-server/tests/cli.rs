@@ -17,6 +17,7 @@ on_both_engines!(
     the_database_is_named_before_or_after_the_command_or_by_env,
     devices_are_listed_per_project_and_revoked_by_id,
     backup_copies_sqlite_and_points_postgres_to_pg_dump,
+    a_project_instrument_is_added_once_and_pulled_by_its_tablets,
 );
 
 /// A device of the default project pushes one held course with three satisfaction
@@ -561,4 +562,75 @@ fn backup_copies_sqlite_and_points_postgres_to_pg_dump(db: TestDb) {
             assert!(!out.exists());
         }
     }
+}
+
+/// A copy of the peer-group scale under another id, written to a file in `dir`.
+fn custom_instrument(dir: &std::path::Path, title_en: &str) -> std::path::PathBuf {
+    let text = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../schemas/instruments/peer_satisfaction.json"
+    ))
+    .unwrap();
+    let mut value: serde_json::Value = serde_json::from_str(&text).unwrap();
+    value["id"] = "peer_checkin".into();
+    value["title"]["en"] = title_en.into();
+    let path = dir.join(format!("peer_checkin-{}.json", title_en.len()));
+    std::fs::write(&path, value.to_string()).unwrap();
+    path
+}
+
+fn a_project_instrument_is_added_once_and_pulled_by_its_tablets(db: TestDb) {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start(&db);
+    let device = enroll_device(&server, &db, "Tablet");
+    let before = pull_all(&server, &device.token, None);
+    let cursor = before.last().unwrap().cursor;
+
+    let file = custom_instrument(dir.path(), "How the meeting went");
+    let out = cli(
+        &db,
+        &["instruments", "add", "--file", file.to_str().unwrap()],
+    );
+    assert!(out.contains("peer_checkin v1 added"), "{out}");
+    assert!(cli(&db, &["instruments", "list"]).contains("peer_checkin  v1"));
+    // The same file again changes nothing; other content under the same version is refused.
+    let again = cli(
+        &db,
+        &["instruments", "add", "--file", file.to_str().unwrap()],
+    );
+    assert!(again.contains("already"), "{again}");
+    let changed = custom_instrument(dir.path(), "Another title for it");
+    let refused = cli_fails(
+        &db,
+        &["instruments", "add", "--file", changed.to_str().unwrap()],
+    );
+    assert!(refused.contains("new version"), "{refused}");
+    // A broken file names its fault and adds nothing; so does an unknown project.
+    let broken = dir.path().join("broken.json");
+    std::fs::write(&broken, r#"{"id": "x"}"#).unwrap();
+    assert!(!cli_fails(
+        &db,
+        &["instruments", "add", "--file", broken.to_str().unwrap()]
+    )
+    .is_empty());
+    let nowhere = cli_fails(
+        &db,
+        &[
+            "instruments",
+            "add",
+            "--project",
+            "nowhere",
+            "--file",
+            file.to_str().unwrap(),
+        ],
+    );
+    assert!(nowhere.contains("nowhere"), "{nowhere}");
+
+    let page = pull(&server, &device.token, cursor, None);
+    let pulled: Vec<(&str, &str)> = page
+        .instruments
+        .iter()
+        .map(|i| (i.id.as_str(), i.title.en.as_str()))
+        .collect();
+    assert_eq!(pulled, [("peer_checkin", "How the meeting went")]);
 }

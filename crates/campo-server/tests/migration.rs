@@ -19,7 +19,10 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 use uuid::Uuid;
 
-on_both_engines!(a_newer_schema_is_refused_at_start_and_left_unchanged);
+on_both_engines!(
+    a_newer_schema_is_refused_at_start_and_left_unchanged,
+    a_database_of_schema_2_gets_a_vault_per_device_and_keeps_ownership,
+);
 
 const PASSWORD: &str = "ufficio-valle-2026";
 
@@ -306,10 +309,240 @@ fn a_first_release_database_is_upgraded_and_keeps_everything() {
         pull(&server, &kept.token, old_cursor, None).meetings,
         vec![m]
     );
+    // Each device of the first release is a vault of its own, under its own id, with no
+    // secret: its records stay its own, and nobody can enroll as that vault again.
+    let vaults = sqlite_rows(
+        &path,
+        "SELECT v.id, v.project_id, v.secret_hash IS NULL FROM vaults v ORDER BY v.id",
+    );
+    let mut old_ids: Vec<String> = old.devices.iter().map(|d| d.id.to_string()).collect();
+    old_ids.sort();
+    assert_eq!(
+        vaults.iter().map(|v| v[0].clone()).collect::<Vec<_>>(),
+        [
+            old_ids.clone(),
+            vec![newcomer_vault(&db, newcomer.device_id)]
+        ]
+        .concat(),
+        "a vault per old device, plus the newcomer's"
+    );
+    for v in vaults.iter().filter(|v| old_ids.contains(&v[0])) {
+        assert_eq!((v[1].as_str(), v[2].as_str()), ("default", "1"), "{v:?}");
+    }
+    for d in &old.devices {
+        let code = enroll_code(&db, "Tablet Valle again");
+        let claim = Vault {
+            id: d.id,
+            secret: "0".repeat(64),
+        };
+        let resp = try_enroll(&server, &claim, &code, "again");
+        assert_eq!(resp.status(), 403, "{}", d.name);
+        let err: campo_wire::ApiError = resp.json().unwrap();
+        assert_eq!(err.code, "vault_secret_mismatch");
+    }
+    let m1 = old
+        .pushes
+        .iter()
+        .filter(|p| p.device == kept.id)
+        .flat_map(|p| p.request.records.iter())
+        .find_map(|r| match &r.body {
+            RecordBody::Meeting(m) if m.revision == 2 => Some(m.clone()),
+            _ => None,
+        })
+        .expect("the kept device's second revision");
+    let mut m1c = m1.clone();
+    m1c.revision = 3;
+    let third = push(
+        &server,
+        &kept.token,
+        &batch(vec![record(RecordBody::Meeting(m1c.clone()))]),
+    );
+    assert_eq!(third.results[0].status, PushStatus::Stored, "still its own");
+    m1c.revision = 4;
+    let stolen = push(
+        &server,
+        &newcomer.token,
+        &batch(vec![record(RecordBody::Meeting(m1c))]),
+    );
+    assert_eq!(
+        stolen.results[0].reason_code.as_deref(),
+        Some("owned_by_another_device")
+    );
+
     // New things work on the upgraded database.
     add_project(&db, "valle-b");
     let fresh = enroll_device_in(&server, &db, "valle-b", "Tablet B");
     assert!(pull(&server, &fresh.token, 0, None).meetings.is_empty());
+}
+
+/// The vault a device enrolled with over HTTP (from `devices list`).
+fn newcomer_vault(db: &TestDb, device: Uuid) -> String {
+    let listed: Vec<serde_json::Value> =
+        serde_json::from_str(&cli(db, &["devices", "list", "--json"])).unwrap();
+    listed
+        .iter()
+        .find(|d| d["id"] == device.to_string())
+        .and_then(|d| d["vault_id"].as_str())
+        .expect("the device is listed with its vault")
+        .to_string()
+}
+
+/// Brings a fresh database to schema 2 by running this build's first two migrations by
+/// hand, as a server of that version would have.
+fn at_schema_2(db: &TestDb) {
+    let (sqlite, postgres) = (
+        campo_server_sqlite::MIGRATIONS,
+        campo_server_postgres::MIGRATIONS,
+    );
+    db.execute(
+        "CREATE TABLE schema_version (version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL)",
+        "CREATE TABLE schema_version (version integer PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())",
+    );
+    for (s, p) in sqlite.iter().zip(postgres).take(2) {
+        assert_eq!(s.version, p.version);
+        db.execute(s.sql, p.sql);
+        db.execute(
+            &format!(
+                "INSERT INTO schema_version (version, applied_at) VALUES ({}, '2026-02-01T00:00:00Z')",
+                s.version
+            ),
+            &format!("INSERT INTO schema_version (version) VALUES ({})", p.version),
+        );
+    }
+}
+
+/// Adds a record as a schema-2 server stored it.
+fn insert_v2_record(db: &TestDb, seq: i64, device: Uuid, rec: &campo_wire::Record) {
+    let body = match &rec.body {
+        RecordBody::Meeting(m) => serde_json::to_string(m),
+        RecordBody::Submission(s) => serde_json::to_string(s),
+        _ => unreachable!("meetings and submissions only"),
+    }
+    .unwrap();
+    let hash = campo_server::secret::sha256_hex(body.as_bytes());
+    let body = body.replace('\'', "''");
+    let kind = rec.body.kind();
+    let (id, revision) = (rec.id, rec.revision);
+    db.execute(
+        &format!(
+            "INSERT INTO records (seq, pseq, id, revision, device_id, kind, body, hash, received_at, project_id) \
+             VALUES ({seq}, {seq}, '{id}', {revision}, '{device}', '{kind}', '{body}', '{hash}', '2026-02-01T10:00:00+00:00', 'default')"
+        ),
+        &format!(
+            "INSERT INTO records (seq, id, revision, device_id, kind, body, hash, received_at, project_id) \
+             VALUES ({seq}, '{id}', {revision}, '{device}', '{kind}', '{body}', '{hash}', '2026-02-01T10:00:00+00:00', 'default')"
+        ),
+    );
+}
+
+fn a_database_of_schema_2_gets_a_vault_per_device_and_keeps_ownership(db: TestDb) {
+    at_schema_2(&db);
+    // Two devices of a schema-2 server, one meeting and a corrected submission.
+    let (d, e) = (Uuid::now_v7(), Uuid::now_v7());
+    let (token_d, token_e) = ("d".repeat(43), "e".repeat(43));
+    for (id, token, name) in [(d, &token_d, "Tablet D"), (e, &token_e, "Tablet E")] {
+        let hash = campo_server::secret::sha256_hex(token.as_bytes());
+        db.execute_both(&format!(
+            "INSERT INTO devices (id, name, device_name, token_hash, enrolled_at, project_id) \
+             VALUES ('{id}', '{name}', 'tab', '{hash}', '2026-01-15T09:00:00+00:00', 'default')"
+        ));
+    }
+    let m = meeting(1, Uuid::now_v7());
+    let s1 = satisfaction(m.id, 0);
+    let mut s2 = satisfaction(m.id, 1);
+    s2.replaces = Some(s1.id);
+    let records = [
+        record(RecordBody::Meeting(m.clone())),
+        record(RecordBody::Submission(s1.clone())),
+        record(RecordBody::Submission(s2.clone())),
+    ];
+    for (seq, rec) in (1..).zip(&records) {
+        insert_v2_record(&db, seq, d, rec);
+    }
+    db.execute_both("UPDATE projects SET seq = 3 WHERE id = 'default'");
+
+    let server = Server::start(&db);
+    let latest_version = match db.engine {
+        Engine::Sqlite => latest(campo_server_sqlite::MIGRATIONS),
+        Engine::Postgres => latest(campo_server_postgres::MIGRATIONS),
+    };
+    assert_eq!(
+        db.with_store(|s| async move { s.schema_version().await.unwrap() }),
+        latest_version
+    );
+    // A vault per device, under the device's id, without a secret.
+    let vaults = db.query_text(
+        "SELECT id || ' ' || project_id || ' ' || (secret_hash IS NULL) FROM vaults ORDER BY id",
+        "SELECT id::text || ' ' || project_id || ' ' || (secret_hash IS NULL)::text FROM vaults ORDER BY id",
+    );
+    let (yes, mut ids) = match db.engine {
+        Engine::Sqlite => ("1", vec![d, e]),
+        Engine::Postgres => ("true", vec![d, e]),
+    };
+    ids.sort();
+    assert_eq!(
+        vaults,
+        ids.iter()
+            .map(|id| format!("{id} default {yes}"))
+            .collect::<Vec<_>>()
+    );
+    let listed: Vec<serde_json::Value> =
+        serde_json::from_str(&cli(&db, &["devices", "list", "--json"])).unwrap();
+    for l in &listed {
+        assert_eq!(l["vault_id"], l["id"], "{l}");
+    }
+    // Nobody enrolls as such a vault, whatever the secret; the code stays unused.
+    let code = enroll_code(&db, "Tablet D again");
+    for secret in ["0".repeat(64), "f".repeat(64)] {
+        let resp = try_enroll(&server, &Vault { id: d, secret }, &code, "again");
+        assert_eq!(resp.status(), 403);
+    }
+    let newcomer = enroll_with_code(&server, &code, "Tablet F");
+
+    // D still owns its meeting and its submissions: a new revision is stored, another
+    // vault's is refused; the correction stored before the upgrade still counts as one.
+    let mut m2 = m.clone();
+    m2.revision = 2;
+    let answer = push(
+        &server,
+        &token_d,
+        &batch(vec![record(RecordBody::Meeting(m2.clone()))]),
+    );
+    assert_eq!(answer.results[0].status, PushStatus::Stored);
+    for token in [&token_e, &newcomer.token] {
+        let mut m3 = m.clone();
+        m3.revision = 3;
+        let answer = push(
+            &server,
+            token,
+            &batch(vec![record(RecordBody::Meeting(m3))]),
+        );
+        assert_eq!(
+            answer.results[0].reason_code.as_deref(),
+            Some("owned_by_another_device")
+        );
+    }
+    let fix = |of: &campo_core::Submission, seed: usize| {
+        let mut s = satisfaction(of.meeting_id, seed);
+        s.replaces = Some(of.id);
+        record(RecordBody::Submission(s))
+    };
+    let answer = push(&server, &token_d, &batch(vec![fix(&s1, 2), fix(&s2, 3)]));
+    let codes: Vec<_> = answer
+        .results
+        .iter()
+        .map(|r| (r.status, r.reason_code.as_deref()))
+        .collect();
+    assert_eq!(
+        codes,
+        [
+            (PushStatus::Rejected, Some("already_replaced")),
+            (PushStatus::Stored, None)
+        ]
+    );
+    // Pulls by vault: D is not sent its own meeting, E is.
+    assert!(pull(&server, &token_d, 0, None).meetings.is_empty());
+    assert_eq!(pull(&server, &token_e, 0, None).meetings, vec![m2]);
 }
 
 /// Runs `campo-server ARGS` and waits at most a minute for it to exit.

@@ -191,7 +191,7 @@ fn bad_bodies_are_refused_and_change_nothing(db: TestDb) {
         .reason
         .as_deref()
         .unwrap()
-        .contains("another device"));
+        .contains("belongs to another tablet"));
     assert_eq!(db.counts().record_revisions, before.record_revisions);
     // The owner's meeting is still the one it sent.
     let current = db.with_store(|s| async move { s.report_input("default").await.unwrap() });

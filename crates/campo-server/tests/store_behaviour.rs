@@ -10,7 +10,10 @@ use campo_core::catalog::Catalog;
 use campo_core::report::Targets;
 use campo_core::{Outreach, Submission};
 use campo_server::secret::sha256_hex;
-use campo_server::store::{DbTarget, DeviceIdentity, IncomingRecord, Project, StorageError, Store};
+use campo_server::store::{
+    DbTarget, DeviceIdentity, Enrollment, IncomingRecord, Project, StorageError, Store,
+    SubmissionKeys, VaultClaim,
+};
 use campo_server_store::migrate::latest;
 use campo_wire::{PushResponse, PushStatus, Record, RecordBody, RosterCode};
 use chrono::{DateTime, Duration, Utc};
@@ -59,6 +62,9 @@ store_tests!(
     pull_pages_hold_every_change_once,
     pull_never_skips_a_row_while_pushes_commit,
     report_input_and_submissions_are_per_project,
+    a_vault_enrolls_again_only_with_its_secret_and_keeps_its_records,
+    first_enrollments_of_one_vault_racing_register_it_once,
+    corrections_name_one_uncorrected_submission_of_the_same_vault_meeting_and_instrument,
     settings_keep_values_and_the_first_insert_wins,
     rate_limits_count_in_windows_of_the_clock_given,
     backup_is_a_consistent_copy_or_names_pg_dump,
@@ -84,6 +90,18 @@ fn incoming(rec: &Record) -> IncomingRecord {
         hash: sha256_hex(body.as_bytes()),
         body,
         rejection: None,
+        submission: match &rec.body {
+            RecordBody::Submission(s) => Some(SubmissionKeys::of(s)),
+            _ => None,
+        },
+    }
+}
+
+/// A new vault's claim: a fresh id and the hash of a fresh secret.
+fn claim() -> VaultClaim {
+    VaultClaim {
+        id: Uuid::now_v7(),
+        secret_hash: sha256_hex(Uuid::now_v7().as_bytes()),
     }
 }
 
@@ -119,9 +137,10 @@ async fn device(store: &Arc<dyn Store>, project: &str, token: &str) -> DeviceIde
         .await
         .unwrap();
     store
-        .enroll(&code, token, token, now)
+        .enroll(&code, token, token, &claim(), now)
         .await
         .unwrap()
+        .device()
         .expect("a fresh code enrolls")
 }
 
@@ -309,9 +328,10 @@ async fn enroll_codes_make_one_device_each_until_they_expire(store: Arc<dyn Stor
         other => panic!("unknown project: {other:?}"),
     }
     assert!(store
-        .enroll("h0", "x", "tok-0", t0)
+        .enroll("h0", "x", "tok-0", &claim(), t0)
         .await
         .unwrap()
+        .device()
         .is_none());
 
     // Works once, before it expires by the clock passed in (years ago).
@@ -320,15 +340,29 @@ async fn enroll_codes_make_one_device_each_until_they_expire(store: Arc<dyn Stor
         .await
         .unwrap();
     let one = store
-        .enroll("code-1", "tab-1", "tok-1", t0 + Duration::minutes(1))
+        .enroll(
+            "code-1",
+            "tab-1",
+            "tok-1",
+            &claim(),
+            t0 + Duration::minutes(1),
+        )
         .await
         .unwrap()
+        .device()
         .expect("a fresh code enrolls");
     assert_eq!(one.project, "default");
     assert!(store
-        .enroll("code-1", "tab-x", "tok-x", t0 + Duration::minutes(2))
+        .enroll(
+            "code-1",
+            "tab-x",
+            "tok-x",
+            &claim(),
+            t0 + Duration::minutes(2)
+        )
         .await
         .unwrap()
+        .device()
         .is_none());
     assert_eq!(
         store.authenticate("tok-1").await.unwrap(),
@@ -343,22 +377,31 @@ async fn enroll_codes_make_one_device_each_until_they_expire(store: Arc<dyn Stor
         .unwrap();
     for late in [valid + Duration::seconds(1), valid + Duration::days(400)] {
         assert!(store
-            .enroll("code-2", "tab-2", "tok-2", late)
+            .enroll("code-2", "tab-2", "tok-2", &claim(), late)
             .await
             .unwrap()
+            .device()
             .is_none());
     }
     assert_eq!(store.counts().await.unwrap().devices, 1);
     let two = store
-        .enroll("code-2", "tab-2", "tok-2", valid - Duration::seconds(1))
+        .enroll(
+            "code-2",
+            "tab-2",
+            "tok-2",
+            &claim(),
+            valid - Duration::seconds(1),
+        )
         .await
         .unwrap()
+        .device()
         .expect("not expired yet");
     assert_ne!(two.device_id, one.device_id);
     assert!(store
-        .enroll("never-issued", "tab", "tok-n", t0)
+        .enroll("never-issued", "tab", "tok-n", &claim(), t0)
         .await
         .unwrap()
+        .device()
         .is_none());
 
     // A code of project B makes a device of B, with the office's and the tablet's names.
@@ -367,9 +410,16 @@ async fn enroll_codes_make_one_device_each_until_they_expire(store: Arc<dyn Stor
         .await
         .unwrap();
     let b = store
-        .enroll("code-b", "tab-b", "tok-b", t0 + Duration::minutes(3))
+        .enroll(
+            "code-b",
+            "tab-b",
+            "tok-b",
+            &claim(),
+            t0 + Duration::minutes(3),
+        )
         .await
         .unwrap()
+        .device()
         .unwrap();
     assert_eq!(b.project, "valle-b");
     let devices_b = store.devices(Some("valle-b")).await.unwrap();
@@ -407,9 +457,10 @@ async fn enroll_codes_make_one_device_each_until_they_expire(store: Arc<dyn Stor
             let store = store.clone();
             tokio::spawn(async move {
                 store
-                    .enroll("code-race", "race", &format!("tok-race-{i}"), t0)
+                    .enroll("code-race", "race", &format!("tok-race-{i}"), &claim(), t0)
                     .await
                     .unwrap()
+                    .device()
             })
         })
         .collect();
@@ -1239,4 +1290,395 @@ async fn backup_is_a_consistent_copy_or_names_pg_dump(store: Arc<dyn Store>, db:
             assert!(!out.exists());
         }
     }
+}
+
+async fn a_vault_enrolls_again_only_with_its_secret_and_keeps_its_records(
+    store: Arc<dyn Store>,
+    _db: &TestDb,
+) {
+    add_project(&store, "valle-b").await;
+    let now = t(NOW);
+    let valid = now + Duration::minutes(15);
+    let vault = claim();
+    for (project, code) in [
+        ("default", "code-1"),
+        ("default", "code-2"),
+        ("valle-b", "code-b"),
+    ] {
+        store
+            .add_enroll_code(project, code, "Tablet 1", valid)
+            .await
+            .unwrap();
+    }
+    let first = store
+        .enroll("code-1", "tab-1", "tok-1", &vault, now)
+        .await
+        .unwrap()
+        .device()
+        .expect("a new vault enrolls");
+    assert_eq!(
+        (first.vault_id, first.project.as_str()),
+        (vault.id, "default")
+    );
+    let m = meeting(1, Uuid::now_v7());
+    let s = satisfaction(m.id, 0);
+    let sent = store
+        .push(
+            &first,
+            Uuid::now_v7(),
+            vec![meeting_rec(&m), submission_rec(&s)],
+            now,
+        )
+        .await
+        .unwrap();
+    assert_eq!(statuses(&sent), [(PushStatus::Stored, None); 2]);
+    // The tablet's token is lost: the office revokes the device.
+    assert!(store.revoke(first.device_id, now).await.unwrap());
+
+    // Another secret, or the vault's own in another project's code, is refused and uses
+    // no code; a claim that is no hash is refused before anything is read.
+    let guess = VaultClaim {
+        id: vault.id,
+        secret_hash: sha256_hex(b"a guess"),
+    };
+    for _ in 0..2 {
+        assert_eq!(
+            store
+                .enroll("code-2", "tab-1", "tok-guess", &guess, now)
+                .await
+                .unwrap(),
+            Enrollment::VaultSecretMismatch
+        );
+    }
+    assert_eq!(
+        store
+            .enroll("code-b", "tab-1", "tok-b", &vault, now)
+            .await
+            .unwrap(),
+        Enrollment::VaultInOtherProject
+    );
+    let not_a_hash = VaultClaim {
+        id: vault.id,
+        secret_hash: "secret".into(),
+    };
+    match store
+        .enroll("code-2", "tab-1", "tok-x", &not_a_hash, now)
+        .await
+    {
+        Err(StorageError::Invalid(_)) => {}
+        other => panic!("a claim that is no hash: {other:?}"),
+    }
+    assert_eq!(store.counts().await.unwrap().devices, 1);
+    assert_eq!(store.authenticate("tok-guess").await.unwrap(), None);
+
+    // With its secret the vault enrolls again: a new device and token, the old device
+    // still revoked.
+    let second = store
+        .enroll("code-2", "tab-1", "tok-2", &vault, now)
+        .await
+        .unwrap()
+        .device()
+        .expect("the code was not used by the refusals");
+    assert_eq!(second.vault_id, vault.id);
+    assert_ne!(second.device_id, first.device_id);
+    assert_eq!(
+        store.authenticate("tok-2").await.unwrap(),
+        Some(second.clone())
+    );
+    assert_eq!(store.authenticate("tok-1").await.unwrap(), None);
+    let listed: BTreeMap<_, _> = store
+        .devices(Some("default"))
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|d| (d.id, (d.vault_id, d.revoked_at.is_some())))
+        .collect();
+    assert_eq!(listed[&first.device_id], (vault.id, true));
+    assert_eq!(listed[&second.device_id], (vault.id, false));
+
+    // The new device owns what the old one sent: a new revision and a correction are
+    // stored, a resend is a duplicate. Another vault may do neither.
+    let mut m2 = m.clone();
+    m2.revision = 2;
+    let mut fix = satisfaction(m.id, 3);
+    fix.replaces = Some(s.id);
+    let again = store
+        .push(
+            &second,
+            Uuid::now_v7(),
+            vec![meeting_rec(&m2), submission_rec(&s), submission_rec(&fix)],
+            now,
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        statuses(&again),
+        [
+            (PushStatus::Stored, None),
+            (PushStatus::Duplicate, None),
+            (PushStatus::Stored, None)
+        ]
+    );
+    let other = device(&store, "default", "tok-other").await;
+    let mut m3 = m.clone();
+    m3.revision = 3;
+    let theirs = store
+        .push(&other, Uuid::now_v7(), vec![meeting_rec(&m3)], now)
+        .await
+        .unwrap();
+    assert_eq!(
+        statuses(&theirs),
+        [(PushStatus::Rejected, Some("owned_by_another_device"))]
+    );
+
+    // A pull sends no device of the vault the vault's own meetings; other vaults get them.
+    assert!(store
+        .pull(&second, 0, 100)
+        .await
+        .unwrap()
+        .meetings
+        .is_empty());
+    assert_eq!(
+        store.pull(&other, 0, 100).await.unwrap().meetings,
+        vec![m2.clone()]
+    );
+
+    // The other project's code is still unused too.
+    let b = store
+        .enroll("code-b", "tab-b", "tok-b", &claim(), now)
+        .await
+        .unwrap()
+        .device()
+        .expect("the code was not used by the refusal");
+    assert_eq!(b.project, "valle-b");
+    assert_eq!(store.counts().await.unwrap().devices, 4);
+}
+
+async fn first_enrollments_of_one_vault_racing_register_it_once(
+    store: Arc<dyn Store>,
+    _db: &TestDb,
+) {
+    let now = t(NOW);
+    let id = Uuid::now_v7();
+    let claim_of = |i: usize| VaultClaim {
+        id,
+        secret_hash: sha256_hex(format!("secret {i}").as_bytes()),
+    };
+    for i in 0..8 {
+        store
+            .add_enroll_code(
+                "default",
+                &format!("race-{i}"),
+                "Race",
+                now + Duration::minutes(15),
+            )
+            .await
+            .unwrap();
+    }
+    let tasks: Vec<_> = (0..8)
+        .map(|i| {
+            let (store, claim) = (store.clone(), claim_of(i));
+            tokio::spawn(async move {
+                let outcome = store
+                    .enroll(
+                        &format!("race-{i}"),
+                        "race",
+                        &format!("tok-race-{i}"),
+                        &claim,
+                        now,
+                    )
+                    .await
+                    .unwrap();
+                (i, outcome)
+            })
+        })
+        .collect();
+    let mut won = Vec::new();
+    for task in tasks {
+        match task.await.unwrap() {
+            (i, Enrollment::Enrolled(d)) => won.push((i, d)),
+            (_, Enrollment::VaultSecretMismatch) => {}
+            other => panic!("{other:?}"),
+        }
+    }
+    assert_eq!(won.len(), 1, "one secret registers the vault");
+    let (winner, device) = won.pop().unwrap();
+    assert_eq!(device.vault_id, id);
+    // The losers' codes are unused: the winner's secret enrolls with one of them.
+    let loser = (winner + 1) % 8;
+    let again = store
+        .enroll(
+            &format!("race-{loser}"),
+            "race",
+            "tok-again",
+            &claim_of(winner),
+            now,
+        )
+        .await
+        .unwrap()
+        .device()
+        .expect("the vault's own secret");
+    assert_eq!(again.vault_id, id);
+    assert_eq!(store.counts().await.unwrap().devices, 2);
+}
+
+async fn corrections_name_one_uncorrected_submission_of_the_same_vault_meeting_and_instrument(
+    store: Arc<dyn Store>,
+    _db: &TestDb,
+) {
+    add_project(&store, "valle-b").await;
+    let a = device(&store, "default", "tok-a").await;
+    let b = device(&store, "default", "tok-b").await;
+    let elsewhere = device(&store, "valle-b", "tok-x").await;
+    let now = t(NOW);
+    let fix = |of: &Submission, seed: usize| {
+        let mut s = satisfaction(of.meeting_id, seed);
+        s.replaces = Some(of.id);
+        s
+    };
+    let (m, m_other) = (meeting(1, Uuid::now_v7()), meeting(1, Uuid::now_v7()));
+    let (first, second) = (satisfaction(m.id, 0), satisfaction(m.id, 1));
+    let theirs = satisfaction(m.id, 2);
+    let in_b = satisfaction(Uuid::now_v7(), 3);
+    store
+        .push(
+            &a,
+            Uuid::now_v7(),
+            vec![
+                meeting_rec(&m),
+                meeting_rec(&m_other),
+                submission_rec(&first),
+                submission_rec(&second),
+            ],
+            now,
+        )
+        .await
+        .unwrap();
+    store
+        .push(&b, Uuid::now_v7(), vec![submission_rec(&theirs)], now)
+        .await
+        .unwrap();
+    store
+        .push(&elsewhere, Uuid::now_v7(), vec![submission_rec(&in_b)], now)
+        .await
+        .unwrap();
+    let before = store.counts().await.unwrap().record_revisions;
+
+    let c1 = fix(&first, 4);
+    let c1_rival = fix(&first, 5);
+    let c2 = fix(&c1, 6);
+    let mut unknown = fix(&first, 7);
+    unknown.replaces = Some(Uuid::now_v7());
+    let mut a_meeting = fix(&first, 8);
+    a_meeting.replaces = Some(m.id);
+    let mut moved = satisfaction(m_other.id, 9);
+    moved.replaces = Some(second.id);
+    let mut other_instrument = fix(&second, 10);
+    other_instrument.instrument_id = "peer_satisfaction".into();
+    let mut itself = satisfaction(m.id, 11);
+    itself.replaces = Some(itself.id);
+    let batch = vec![
+        c1.clone(),
+        c1_rival,
+        c2.clone(),
+        fix(&theirs, 12),
+        fix(&in_b, 13),
+        unknown,
+        a_meeting,
+        moved,
+        other_instrument,
+        itself,
+    ];
+    let answer = store
+        .push(
+            &a,
+            Uuid::now_v7(),
+            batch.iter().map(submission_rec).collect(),
+            now,
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        statuses(&answer),
+        [
+            (PushStatus::Stored, None),
+            (PushStatus::Rejected, Some("already_replaced")),
+            (PushStatus::Stored, None),
+            (PushStatus::Rejected, Some("replaces_not_yours")),
+            (PushStatus::Rejected, Some("replaces_unknown")),
+            (PushStatus::Rejected, Some("replaces_unknown")),
+            (PushStatus::Rejected, Some("replaces_unknown")),
+            (PushStatus::Rejected, Some("replaces_mismatch")),
+            (PushStatus::Rejected, Some("replaces_mismatch")),
+            (PushStatus::Rejected, Some("replaces_mismatch")),
+        ]
+    );
+    assert!(answer.results[1]
+        .reason
+        .as_deref()
+        .unwrap()
+        .contains("latest correction"));
+    assert_eq!(
+        store.counts().await.unwrap().record_revisions,
+        before + 2,
+        "only the two corrections that hold"
+    );
+
+    // Sent again, the same corrections are duplicates; a correction of an earlier one is
+    // refused in a later batch too, and the latest may be corrected in turn.
+    let resend = store
+        .push(
+            &a,
+            Uuid::now_v7(),
+            vec![submission_rec(&c1), submission_rec(&c2)],
+            now,
+        )
+        .await
+        .unwrap();
+    assert_eq!(statuses(&resend), [(PushStatus::Duplicate, None); 2]);
+    let c3 = fix(&c2, 14);
+    let later = store
+        .push(
+            &a,
+            Uuid::now_v7(),
+            vec![submission_rec(&fix(&c1, 15)), submission_rec(&c3)],
+            now,
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        statuses(&later),
+        [
+            (PushStatus::Rejected, Some("already_replaced")),
+            (PushStatus::Stored, None)
+        ]
+    );
+
+    // The report and the export count the chain once, as its latest correction.
+    let input = store.report_input("default").await.unwrap();
+    let catalog = Catalog::builtin();
+    let report = campo_core::report::compute(&input, &catalog, &Targets::default());
+    assert_eq!(report.ignored.replaced, 3, "first, c1 and c2");
+    assert_eq!(
+        report.training.satisfaction.n, 3,
+        "second, theirs and the latest correction"
+    );
+    let tables = campo_server::export::tables(
+        &store.submissions("default").await.unwrap(),
+        &input,
+        &catalog,
+        campo_core::Lang::En,
+    );
+    let rows: BTreeSet<String> = tables
+        .iter()
+        .flat_map(|t| t.rows.iter().map(|r| r[0].clone()))
+        .collect();
+    assert_eq!(
+        rows,
+        BTreeSet::from([
+            second.id.to_string(),
+            theirs.id.to_string(),
+            c3.id.to_string()
+        ])
+    );
 }

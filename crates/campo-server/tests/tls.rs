@@ -44,7 +44,7 @@ fn serves_https_with_the_given_certificate(db: TestDb) {
     let code = enroll_code(&db, "Tablet TLS");
     let resp = client
         .post(server.url("/api/v1/devices/enroll"))
-        .json(&serde_json::json!({"code": code, "device_name": "tls"}))
+        .json(&enroll_body(&code, "tls"))
         .send()
         .unwrap();
     assert_eq!(resp.status(), 200);

@@ -73,9 +73,11 @@ async fn main() -> Fallible<()> {
                 .enroll_code
                 .as_deref()
                 .ok_or("this vault is not enrolled yet: pass --enroll-code")?;
+            let shared = Mutex::new(vault);
             let enrolled = SyncClient::new(&args.server, None)?
-                .enroll(code, "scripted tablet")
+                .enroll(code, "scripted tablet", &shared)
                 .await?;
+            vault = shared.into_inner().unwrap_or_else(|p| p.into_inner());
             vault.set_setting("server_url", &args.server)?;
             vault.set_setting("device_token", &enrolled.token)?;
             println!("enrolled as device {}", enrolled.device_id);

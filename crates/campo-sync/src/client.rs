@@ -1,16 +1,22 @@
 //! The HTTP side of the device: one `SyncClient` per server, a thin typed wrapper over
 //! the `/api/v1` routes. What to send and what to do with the answers is in `sync.rs`.
 
+use crate::address::check_server_url;
 use crate::error::SyncError;
+use crate::identity::VaultIdentity;
+use crate::rejected::lock;
 use crate::wire::{
     EnrollRequest, EnrollResponse, Health, PullResponse, PushRequest, PushResponse, API_PREFIX,
     DEFAULT_PULL_LIMIT, MAX_BODY_BYTES, MAX_PULL_LIMIT, MAX_PUSH_RECORDS,
 };
+use campo_store::Vault;
 use flate2::write::GzEncoder;
 use flate2::Compression;
 use serde::de::DeserializeOwned;
 use std::io::Write;
+use std::sync::Mutex;
 use std::time::Duration;
+use zeroize::Zeroize;
 
 /// Most records in one push by default. See [`ClientOptions`] for why.
 pub const DEFAULT_BATCH_RECORDS: usize = 1_000;
@@ -76,6 +82,12 @@ impl Default for ClientOptions {
 }
 
 impl ClientOptions {
+    /// The connect timeout as the client applies it: at most `request_timeout`, so that
+    /// a connection that does not open always ends as a connect failure.
+    pub fn effective_connect_timeout(&self) -> Duration {
+        self.connect_timeout.min(self.request_timeout)
+    }
+
     /// Records per push as the client applies it: 1 ..= [`MAX_PUSH_RECORDS`].
     pub fn effective_batch_records(&self) -> usize {
         self.batch_records.clamp(1, MAX_PUSH_RECORDS)
@@ -108,7 +120,8 @@ pub struct SyncClient {
 
 impl SyncClient {
     /// A client for the server at `base_url` (e.g. `https://campo.example.org`), with the
-    /// device token once enrolled.
+    /// device token once enrolled. `https://` is required, except to this device's own
+    /// loopback address ([`SyncError::InsecureUrl`]).
     pub fn new(base_url: &str, token: Option<String>) -> Result<SyncClient, SyncError> {
         SyncClient::with_options(base_url, token, ClientOptions::default())
     }
@@ -118,18 +131,23 @@ impl SyncClient {
         token: Option<String>,
         options: ClientOptions,
     ) -> Result<SyncClient, SyncError> {
-        let base = base_url.trim().trim_end_matches('/').to_string();
-        let parsed =
-            reqwest::Url::parse(&base).map_err(|_| SyncError::InvalidUrl(base_url.into()))?;
-        if !matches!(parsed.scheme(), "http" | "https") || parsed.host_str().is_none() {
-            return Err(SyncError::InvalidUrl(base_url.into()));
-        }
+        let base = check_server_url(base_url)?;
         let mut builder = reqwest::Client::builder()
             // Ask for gzip answers (`Accept-Encoding: gzip`) and decode them: on the valley's
             // link the answers to a push were two thirds of the bytes.
             .gzip(true)
-            .connect_timeout(options.connect_timeout)
+            // Opening the connection has its own, shorter limit, so that a connection that
+            // never opens ends as "offline" and never as the request's deadline, which
+            // means a server that was reached and stalled.
+            .connect_timeout(options.effective_connect_timeout())
+            // A stall after connecting ends at the request's deadline (a push sets its own,
+            // sized to its body). reqwest's `read_timeout` is not used: until the answer's
+            // headers it runs from the start of the request without resetting, so it would
+            // cut a large push still uploading over a slow link.
             .timeout(options.request_timeout)
+            // The API never redirects; following one could take the token to a plain
+            // http:// address that the https rule would have refused.
+            .redirect(reqwest::redirect::Policy::none())
             .user_agent(concat!("campo/", env!("CARGO_PKG_VERSION")));
         if !options.reuse_connections {
             builder = builder.pool_max_idle_per_host(0);
@@ -201,21 +219,27 @@ impl SyncClient {
             .await
     }
 
-    /// Trades a one-time enrollment code for this device's id and token. The caller keeps
-    /// the token (sealed in the vault) and calls `set_token`.
-    pub async fn enroll(&self, code: &str, device_name: &str) -> Result<EnrollResponse, SyncError> {
-        let req = EnrollRequest {
+    /// Trades a one-time enrollment code for this device's id and token, telling the
+    /// server which vault enrolls: its id and secret, read from `vault` (whose lock is let
+    /// go before the request goes out). The caller keeps the token (sealed in the vault)
+    /// and calls `set_token`.
+    pub async fn enroll(
+        &self,
+        code: &str,
+        device_name: &str,
+        vault: &Mutex<Vault>,
+    ) -> Result<EnrollResponse, SyncError> {
+        let identity = VaultIdentity::of(&lock(vault))?;
+        let mut req = EnrollRequest {
             code: code.trim().to_string(),
             device_name: device_name.to_string(),
+            vault_id: identity.vault_id(),
+            vault_secret: identity.vault_secret().to_string(),
         };
-        self.read_json(
-            self.http
-                .post(self.url("/devices/enroll"))
-                .json(&req)
-                .send()
-                .await,
-        )
-        .await
+        let request = self.http.post(self.url("/devices/enroll")).json(&req);
+        // The body holds its own copy now; this one need not outlive the call.
+        req.vault_secret.zeroize();
+        self.read_json(request.send().await).await
     }
 
     /// Pushes one batch, gzip-compressed. Returns the answer and the bytes of the body
@@ -372,6 +396,103 @@ mod tests {
     }
 
     #[test]
+    fn a_plain_http_server_elsewhere_is_refused_when_the_client_is_made() {
+        let e = SyncClient::new("http://campo.example.org", Some("t".into())).unwrap_err();
+        assert!(matches!(e, SyncError::InsecureUrl(_)), "{e:?}");
+        assert_eq!(e.code(), "insecure_url");
+        assert!(e.to_string().contains("https://"), "{e}");
+        let c = SyncClient::new("http://127.0.0.1:8770/", None).unwrap();
+        assert_eq!(c.url("/health"), "http://127.0.0.1:8770/api/v1/health");
+        assert!(SyncClient::new("http://localhost:8770", None).is_ok());
+        assert!(SyncClient::new("http://[::1]:8770", None).is_ok());
+    }
+
+    #[tokio::test]
+    async fn enrollment_sends_the_vaults_id_and_secret() {
+        let dir = tempfile::tempdir().unwrap();
+        let (vault, _) =
+            campo_store::Vault::create(dir.path(), "Facilitatrice", "a test passphrase only")
+                .unwrap();
+        let vault = Mutex::new(vault);
+        let device_id = uuid::Uuid::now_v7();
+        let server = TestServer::start(move |_| {
+            Response::json(&EnrollResponse {
+                device_id,
+                token: "t".repeat(43),
+            })
+        })
+        .await;
+        let c = SyncClient::new(server.url(), None).unwrap();
+        let got = c
+            .enroll(" K7QM-2XHD-9PRW ", "Tablet 1", &vault)
+            .await
+            .unwrap();
+        assert_eq!(got.device_id, device_id);
+        let req = &server.requests()[0];
+        assert_eq!(
+            (req.method.as_str(), req.path()),
+            ("POST", "/api/v1/devices/enroll")
+        );
+        // Parsed as the server parses it, checks included.
+        let sent: EnrollRequest = req.json();
+        assert_eq!(sent.code, "K7QM-2XHD-9PRW");
+        assert_eq!(sent.device_name, "Tablet 1");
+        let vault = vault.into_inner().unwrap();
+        assert_eq!(sent.vault_id, vault.vault_id());
+        assert_eq!(sent.vault_id, vault.device_id());
+        assert_eq!(sent.vault_secret, *vault.vault_secret().unwrap());
+        let identity = VaultIdentity::of(&vault).unwrap();
+        assert!(
+            !format!("{identity:?}").contains(&sent.vault_secret),
+            "Debug shows no secret"
+        );
+    }
+
+    /// The app enrolls from an async command on a tokio worker: the future must be `Send`,
+    /// which also proves the vault's lock is let go before the request.
+    #[allow(dead_code)]
+    fn enroll_future_is_send(c: &SyncClient, v: &Mutex<Vault>) {
+        fn is_send<T: Send>(_: &T) {}
+        let f = c.enroll("", "", v);
+        is_send(&f);
+    }
+
+    #[tokio::test]
+    async fn a_redirect_is_not_followed() {
+        // A redirect could take the token to a plain-http address the https rule refuses.
+        let server = TestServer::start(|req| {
+            if req.path().ends_with("/health") {
+                Response::Full {
+                    status: 307,
+                    headers: vec![("location", "http://campo.example.org/api/v1/x".into())],
+                    body: vec![],
+                }
+            } else {
+                Response::json(&health("followed"))
+            }
+        })
+        .await;
+        let c = SyncClient::new(server.url(), Some("t".into())).unwrap();
+        let e = c.health().await.unwrap_err();
+        assert!(matches!(e, SyncError::Refused { status: 307, .. }), "{e:?}");
+        assert_eq!(server.requests().len(), 1);
+    }
+
+    #[test]
+    fn the_connect_timeout_never_exceeds_the_requests_deadline() {
+        let o = ClientOptions {
+            connect_timeout: Duration::from_secs(30),
+            request_timeout: Duration::from_secs(5),
+            ..ClientOptions::default()
+        };
+        assert_eq!(o.effective_connect_timeout(), Duration::from_secs(5));
+        assert_eq!(
+            ClientOptions::default().effective_connect_timeout(),
+            Duration::from_secs(10)
+        );
+    }
+
+    #[test]
     fn gzip_round_trips() {
         let v = serde_json::json!({"a": [1, 2, 3], "b": "x".repeat(1000)});
         let gz = gzip_json(&v).unwrap();
@@ -508,6 +629,7 @@ mod tests {
                 roster: vec![],
                 meetings: vec![],
                 targets: None,
+                project_report: None,
             })
         })
         .await;

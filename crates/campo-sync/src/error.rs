@@ -1,12 +1,40 @@
 //! What can go wrong during a sync, sorted by what the caller should do about it.
 
 use crate::wire::ApiError;
+use serde::{Deserialize, Serialize};
 use thiserror::Error;
+
+/// Where a failed exchange with the server failed, for whoever decides when to try again
+/// (the app's background sync, a scheduler that waits for a window of signal).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+#[serde(rename_all = "snake_case")]
+pub enum FailureClass {
+    /// The server could not be reached at all: no route, a name that does not resolve, a
+    /// connection refused or not opened in time. Try again when the signal is back.
+    Offline,
+    /// The server was reached but did not answer properly: 5xx, 429, 408, a stall after
+    /// the connection opened, an answer cut short or garbled. Try again after a backoff.
+    ServerTrouble,
+    /// 401: the server no longer knows this device's token (revoked, or enrolled
+    /// elsewhere). Only enrolling again helps.
+    Revoked,
+    /// The exchange is refused as it stands (any other 4xx, or an answer larger than the
+    /// device reads): sending the same again gets the same. A person has to look.
+    Refused,
+}
 
 #[derive(Debug, Error)]
 pub enum SyncError {
     #[error("the server address {0:?} is not a valid http(s) URL")]
     InvalidUrl(String),
+    /// A plain `http://` address that is not this device's own loopback: the token and the
+    /// records would cross the network unencrypted.
+    #[error(
+        "the server address {0:?} is not secure: use https:// (plain http:// is accepted only \
+         for this device's own loopback address, 127.0.0.1, ::1 or localhost)"
+    )]
+    InsecureUrl(String),
     #[error("this device is not enrolled with a server yet")]
     NotEnrolled,
     /// 401: the token is unknown or the device was revoked. Retrying will not help; the
@@ -23,8 +51,11 @@ pub enum SyncError {
     /// 5xx, 408 or 429: the server could not answer now.
     #[error("the server is unavailable ({status}): {message}")]
     Unavailable { status: u16, message: String },
+    /// The connection was open but the answer did not come in time (a stall).
     #[error("the server did not answer in time")]
     Timeout,
+    /// No connection: no route, a name that does not resolve, refused, or not opened
+    /// within the connect timeout.
     #[error("could not reach the server: {0}")]
     Connect(String),
     /// The connection broke or the answer was cut short or garbled.
@@ -47,21 +78,41 @@ pub enum SyncError {
 impl SyncError {
     /// Whether trying again later (after a backoff) may succeed without anyone changing
     /// anything. Refusals and an unknown token need a person; a weak link does not.
+    /// Exactly the failures of class [`FailureClass::Offline`] and
+    /// [`FailureClass::ServerTrouble`].
     pub fn is_retryable(&self) -> bool {
         matches!(
-            self,
-            SyncError::Unavailable { .. }
-                | SyncError::Timeout
-                | SyncError::Connect(_)
-                | SyncError::Transport(_)
-                | SyncError::Decode(_)
+            self.class(),
+            Some(FailureClass::Offline | FailureClass::ServerTrouble)
         )
+    }
+
+    /// Where the exchange with the server failed; `None` for a fault on this device (its
+    /// vault, its settings, records it cannot encode), which no waiting mends.
+    pub fn class(&self) -> Option<FailureClass> {
+        match self {
+            SyncError::Connect(_) => Some(FailureClass::Offline),
+            SyncError::Unavailable { .. }
+            | SyncError::Timeout
+            | SyncError::Transport(_)
+            | SyncError::Decode(_) => Some(FailureClass::ServerTrouble),
+            SyncError::Unauthorized(_) => Some(FailureClass::Revoked),
+            SyncError::Refused { .. } | SyncError::AnswerTooLarge { .. } => {
+                Some(FailureClass::Refused)
+            }
+            SyncError::InvalidUrl(_)
+            | SyncError::InsecureUrl(_)
+            | SyncError::NotEnrolled
+            | SyncError::Store(_)
+            | SyncError::Encode(_) => None,
+        }
     }
 
     /// A stable code for the app's UI (`{code, message}`).
     pub fn code(&self) -> &'static str {
         match self {
             SyncError::InvalidUrl(_) => "invalid_url",
+            SyncError::InsecureUrl(_) => "insecure_url",
             SyncError::NotEnrolled => "not_enrolled",
             SyncError::Unauthorized(_) => "unauthorized",
             SyncError::Refused { .. } => "refused",
@@ -77,10 +128,13 @@ impl SyncError {
     }
 
     pub(crate) fn from_reqwest(e: reqwest::Error) -> SyncError {
-        if e.is_timeout() {
-            SyncError::Timeout
-        } else if e.is_connect() {
+        // A connection not opened within the connect timeout is also a timeout to reqwest:
+        // asking `is_connect` first keeps it apart from a stall after connecting (a server
+        // that is there but does not answer), which the request's own deadline ends.
+        if e.is_connect() {
             SyncError::Connect(chain(&e))
+        } else if e.is_timeout() {
+            SyncError::Timeout
         } else if e.is_decode() || e.is_body() {
             SyncError::Decode(chain(&e))
         } else {
@@ -150,6 +204,90 @@ mod tests {
         assert!(e.is_retryable());
         assert!(e.to_string().contains("Service Unavailable"), "{e}");
         assert!(SyncError::from_status(429, b"").is_retryable());
+    }
+
+    #[test]
+    fn every_error_has_the_class_its_retry_says() {
+        let store = campo_store::StoreError::Damaged("x".into());
+        let all = [
+            (SyncError::InvalidUrl("x".into()), None),
+            (SyncError::InsecureUrl("x".into()), None),
+            (SyncError::NotEnrolled, None),
+            (SyncError::Store(store), None),
+            (SyncError::Encode("x".into()), None),
+            (
+                SyncError::Connect("refused".into()),
+                Some(FailureClass::Offline),
+            ),
+            (SyncError::Timeout, Some(FailureClass::ServerTrouble)),
+            (
+                SyncError::Transport("reset".into()),
+                Some(FailureClass::ServerTrouble),
+            ),
+            (
+                SyncError::Decode("cut".into()),
+                Some(FailureClass::ServerTrouble),
+            ),
+            (
+                SyncError::from_status(503, b""),
+                Some(FailureClass::ServerTrouble),
+            ),
+            (
+                SyncError::from_status(429, b""),
+                Some(FailureClass::ServerTrouble),
+            ),
+            (
+                SyncError::from_status(408, b""),
+                Some(FailureClass::ServerTrouble),
+            ),
+            (
+                SyncError::from_status(401, b""),
+                Some(FailureClass::Revoked),
+            ),
+            (
+                SyncError::from_status(400, b""),
+                Some(FailureClass::Refused),
+            ),
+            (
+                SyncError::from_status(404, b""),
+                Some(FailureClass::Refused),
+            ),
+            (
+                SyncError::AnswerTooLarge { limit: 1 },
+                Some(FailureClass::Refused),
+            ),
+        ];
+        for (e, class) in all {
+            assert_eq!(e.class(), class, "{e:?}");
+            assert_eq!(
+                e.is_retryable(),
+                matches!(
+                    class,
+                    Some(FailureClass::Offline | FailureClass::ServerTrouble)
+                ),
+                "{e:?}"
+            );
+        }
+        assert_eq!(SyncError::InsecureUrl("x".into()).code(), "insecure_url");
+    }
+
+    #[test]
+    fn classes_are_written_in_snake_case() {
+        let names: Vec<serde_json::Value> = [
+            FailureClass::Offline,
+            FailureClass::ServerTrouble,
+            FailureClass::Revoked,
+            FailureClass::Refused,
+        ]
+        .iter()
+        .map(|c| serde_json::to_value(c).unwrap())
+        .collect();
+        assert_eq!(
+            names,
+            ["offline", "server_trouble", "revoked", "refused"].map(serde_json::Value::from)
+        );
+        let back: FailureClass = serde_json::from_str(r#""server_trouble""#).unwrap();
+        assert_eq!(back, FailureClass::ServerTrouble);
     }
 
     #[test]

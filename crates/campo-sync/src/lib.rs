@@ -4,19 +4,30 @@
 
 pub use campo_wire as wire;
 
+pub mod address;
 pub mod backoff;
 pub mod client;
 pub mod error;
+#[cfg(test)]
+mod failure_tests;
+mod identity;
 pub mod progress;
+pub mod project_report;
+mod pull;
+pub mod rejected;
 pub mod sync;
+#[cfg(test)]
+mod sync_tests;
 #[cfg(test)]
 mod test_server;
 
 pub use backoff::Backoff;
 pub use client::{ClientOptions, SyncClient};
-pub use error::SyncError;
+pub use error::{FailureClass, SyncError};
 pub use progress::Progress;
-pub use sync::{
-    project_targets, project_targets_of, rejected, retry_rejected, sync_once, RejectedRecord,
-    SyncSummary,
+pub use project_report::project_report;
+pub use rejected::{
+    rejected, retry_rejected, retry_rejected_one, RejectedRecord, UNKNOWN_INSTRUMENT_CODES,
 };
+pub use sync::{project_targets, project_targets_of, sync_once, SyncSummary};
+pub use wire::ProjectReport;

@@ -6,10 +6,15 @@ use serde::{Deserialize, Serialize};
 /// total. `records_total` counts what this sync pushes; records the server refused earlier
 /// and that wait for a fix are not in it.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct Progress {
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub records_sent: u64,
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub records_total: u64,
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub bytes_sent: u64,
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub bytes_total: u64,
 }
 

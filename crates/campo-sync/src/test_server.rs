@@ -75,6 +75,11 @@ pub enum Response {
     },
     /// Close the connection without a byte of answer (a link that dropped).
     Drop,
+    /// Keep the connection open and never answer (a server that stalled after accepting).
+    Stall,
+    /// Announce `announced` bytes of body, send `body`, shorter, and close: an answer cut
+    /// short.
+    Cut { announced: usize, body: Vec<u8> },
     /// A 200 with no length, `chunk` written again and again until the client hangs up
     /// (the body ends only when the connection closes): an answer without end.
     Endless { gzip: bool, chunk: Vec<u8> },
@@ -165,6 +170,19 @@ async fn serve(mut conn: TcpStream, handler: Arc<Handler>, seen: Arc<Mutex<Vec<R
     seen.lock().unwrap().push(req.clone());
     match handler(&req) {
         Response::Drop => {}
+        Response::Stall => {
+            // Longer than any test's timeout; the test's runtime ends the task with it.
+            tokio::time::sleep(std::time::Duration::from_secs(300)).await;
+            drop(conn);
+        }
+        Response::Cut { announced, body } => {
+            let head = format!(
+                "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {announced}\r\nconnection: close\r\n\r\n"
+            );
+            let _ = conn.write_all(head.as_bytes()).await;
+            let _ = conn.write_all(&body).await;
+            let _ = conn.shutdown().await;
+        }
         Response::Full {
             status,
             headers,

@@ -8,7 +8,7 @@
 //! also enforced when the message is parsed, so the server refuses with 422 exactly the
 //! requests the document calls invalid.
 
-use campo_core::report::Targets;
+use campo_core::report::{Report, Targets};
 use campo_core::rules::{check_outreach, check_roster_code, RecordRuleError};
 use campo_core::{Instrument, Meeting, Outreach, Submission};
 use chrono::{DateTime, Utc};
@@ -36,9 +36,17 @@ pub const ENROLL_CODE_MAX: usize = 64;
 /// Most characters of a device name.
 pub const DEVICE_NAME_MAX: usize = 100;
 
+/// Lowercase hex digits of a vault secret: 256 random bits.
+pub const VAULT_SECRET_HEX: usize = 64;
+
 /// `POST /api/v1/devices/enroll`. Parsing refuses a request that breaks
 /// [`EnrollRequest::check`], as the API document states.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+///
+/// A tablet's vault is its identity across enrollments: the first enrollment with a vault
+/// id registers the vault (and the hash of its secret) in the code's project; enrolling
+/// again with the same vault id and secret (after a revocation, a lost token) makes a new
+/// device of the same vault, which owns what the vault sent before.
+#[derive(Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(try_from = "EnrollRequestFields")]
 pub struct EnrollRequest {
@@ -64,6 +72,28 @@ pub struct EnrollRequest {
         )
     )]
     pub device_name: String,
+    /// The tablet's vault, made once when the vault is created and kept in it.
+    pub vault_id: Uuid,
+    /// The vault's secret: 256 random bits as 64 lowercase hex digits, made with the vault
+    /// and kept in it. The server keeps only its SHA-256; enrolling again with a known
+    /// `vault_id` needs the same secret.
+    #[cfg_attr(
+        feature = "openapi",
+        schema(min_length = 64, max_length = 64, pattern = "^[0-9a-f]{64}$")
+    )]
+    pub vault_secret: String,
+}
+
+/// The secret never shows in a log or a panic message.
+impl std::fmt::Debug for EnrollRequest {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("EnrollRequest")
+            .field("code", &self.code)
+            .field("device_name", &self.device_name)
+            .field("vault_id", &self.vault_id)
+            .field("vault_secret", &"***")
+            .finish()
+    }
 }
 
 /// What `POST /devices/enroll` parses before [`EnrollRequest::check`].
@@ -71,6 +101,8 @@ pub struct EnrollRequest {
 struct EnrollRequestFields {
     code: String,
     device_name: String,
+    vault_id: Uuid,
+    vault_secret: String,
 }
 
 impl TryFrom<EnrollRequestFields> for EnrollRequest {
@@ -80,6 +112,8 @@ impl TryFrom<EnrollRequestFields> for EnrollRequest {
         let req = EnrollRequest {
             code: f.code,
             device_name: f.device_name,
+            vault_id: f.vault_id,
+            vault_secret: f.vault_secret,
         };
         req.check().map(|()| req)
     }
@@ -87,7 +121,8 @@ impl TryFrom<EnrollRequestFields> for EnrollRequest {
 
 impl EnrollRequest {
     /// The code has 12 letters and digits in at most 64 characters; the device name is 1 to
-    /// 100 characters, not all white space (Rust's `char::is_whitespace`).
+    /// 100 characters, not all white space (Rust's `char::is_whitespace`); the vault secret
+    /// is 64 lowercase hex digits.
     pub fn check(&self) -> Result<(), String> {
         let symbols = self
             .code
@@ -107,8 +142,22 @@ impl EnrollRequest {
                 "device_name must be 1 to {DEVICE_NAME_MAX} characters, not all white space"
             ));
         }
+        if !is_vault_secret(&self.vault_secret) {
+            // The value is not echoed: it is meant to be a secret.
+            return Err(format!(
+                "vault_secret must be {VAULT_SECRET_HEX} lowercase hex digits"
+            ));
+        }
         Ok(())
     }
+}
+
+/// Exactly [`VAULT_SECRET_HEX`] of `0-9a-f`.
+pub fn is_vault_secret(secret: &str) -> bool {
+    secret.len() == VAULT_SECRET_HEX
+        && secret
+            .bytes()
+            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -543,7 +592,11 @@ pub struct PushResult {
     /// on without parsing text. The checks against the stored instruments answer
     /// `unknown_instrument`, `unknown_instrument_version`, `respondent_on_anonymous`,
     /// `phase_missing`, `phase_not_allowed` or `invalid_answers`; the checks against
-    /// stored records `owned_by_another_device`, `kind_mismatch` or `revision_conflict`;
+    /// stored records `owned_by_another_device` (the id belongs to another tablet's
+    /// vault), `kind_mismatch` or `revision_conflict`; a correction (`replaces`) that
+    /// names no stored submission of the project `replaces_unknown`, one of another vault
+    /// `replaces_not_yours`, one of another meeting or instrument (or itself)
+    /// `replaces_mismatch`, one another correction already replaces `already_replaced`;
     /// a body whose id or revision differs from the record's `record_mismatch`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reason_code: Option<String>,
@@ -580,11 +633,39 @@ pub struct PullResponse {
     #[serde(default)]
     #[cfg_attr(feature = "openapi", schema(max_items = 0))]
     pub roster: Vec<RosterCode>,
-    /// Current revisions of other devices' meetings in the same project.
+    /// Current revisions of the meetings of the project's other vaults (other tablets).
     pub meetings: Vec<Meeting>,
     /// The project's targets, for the tablet's own report.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub targets: Option<Targets>,
+    /// The project's figures over every tablet's records, on the last page of a pull
+    /// (`more` false) only.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub project_report: Option<ProjectReport>,
+}
+
+/// The project's assessment report as a tablet receives it: the figures
+/// `campo-server report` computes over all the project's current records against its
+/// targets, with no text a person typed ([`Report::without_free_text`]: cancelled
+/// meetings' reasons are sent empty). Aggregates only: no respondent code, name, note or
+/// single answer, but for the committee's latest goal evaluation, which the report gives
+/// as the goals' option values.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ProjectReport {
+    /// When the server computed the figures.
+    pub as_of: DateTime<Utc>,
+    pub report: Report,
+}
+
+impl ProjectReport {
+    /// The copy of `report` a tablet may hold: without free text.
+    pub fn new(as_of: DateTime<Utc>, report: Report) -> ProjectReport {
+        ProjectReport {
+            as_of,
+            report: report.without_free_text(),
+        }
+    }
 }
 
 /// Every 4xx/5xx body: a stable machine-readable `code` and a human `message`.
@@ -661,6 +742,49 @@ mod tests {
     fn a_pull_answer_of_the_first_release_still_parses() {
         let old = r#"{"cursor": 7, "instruments": [], "roster": [], "meetings": []}"#;
         let parsed: PullResponse = serde_json::from_str(old).unwrap();
-        assert!(!parsed.more && parsed.targets.is_none());
+        assert!(!parsed.more && parsed.targets.is_none() && parsed.project_report.is_none());
+        let again = serde_json::to_value(&parsed).unwrap();
+        assert!(again.get("project_report").is_none(), "{again}");
+    }
+
+    fn enrollment(secret: &str) -> serde_json::Value {
+        serde_json::json!({
+            "code": "K7QM-2XHD-9PRW",
+            "device_name": "Tablet 1",
+            "vault_id": Uuid::now_v7(),
+            "vault_secret": secret,
+        })
+    }
+
+    #[test]
+    fn an_enrollment_names_its_vault_and_a_well_formed_secret() {
+        let good = "0123456789abcdef".repeat(4);
+        let req: EnrollRequest = serde_json::from_value(enrollment(&good)).unwrap();
+        assert_eq!(req.vault_secret, good);
+        assert!(!format!("{req:?}").contains(&good), "Debug shows no secret");
+        for bad in [
+            "0123456789ABCDEF".repeat(4),
+            "0".repeat(63),
+            "0".repeat(65),
+            format!("{}g", "0".repeat(63)),
+            format!("{}\n", "0".repeat(64)),
+            String::new(),
+        ] {
+            let refused = serde_json::from_value::<EnrollRequest>(enrollment(&bad)).unwrap_err();
+            assert!(
+                refused.to_string().contains("vault_secret"),
+                "{bad:?}: {refused}"
+            );
+            assert!(!refused.to_string().contains(&bad) || bad.is_empty());
+        }
+        for missing in ["vault_id", "vault_secret"] {
+            let mut v = enrollment(&good);
+            v.as_object_mut().unwrap().remove(missing);
+            let refused = serde_json::from_value::<EnrollRequest>(v).unwrap_err();
+            assert!(refused.to_string().contains(missing), "{refused}");
+        }
+        let mut v = enrollment(&good);
+        v["vault_id"] = "not-a-uuid".into();
+        assert!(serde_json::from_value::<EnrollRequest>(v).is_err());
     }
 }

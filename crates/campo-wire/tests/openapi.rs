@@ -30,6 +30,7 @@ use uuid::Uuid;
     PushResult,
     PushResponse,
     PullResponse,
+    ProjectReport,
     ApiError
 )))]
 struct Doc;
@@ -96,6 +97,56 @@ fn submission() -> Submission {
     }
 }
 
+/// A report with a figure in every part: a course with a quiz before and after and a
+/// satisfaction scale, a cancelled peer group, a committee's goals, outreach.
+fn full_report() -> campo_core::report::Report {
+    let catalog = Catalog::builtin();
+    let answered = |instrument: &str, meeting: Uuid, phase: Option<Phase>| {
+        let i = catalog.latest(instrument).unwrap();
+        Submission {
+            id: Uuid::now_v7(),
+            instrument_id: i.id.clone(),
+            instrument_version: i.version,
+            meeting_id: meeting,
+            respondent: phase.map(|_| "C-017".to_string()),
+            phase,
+            answers: i
+                .items
+                .iter()
+                .filter_map(|item| {
+                    let first = item.options.first()?;
+                    Some((item.id.clone(), AnswerValue::Text(first.value.clone())))
+                })
+                .collect(),
+            created_at: chrono::Utc::now(),
+            replaces: None,
+        }
+    };
+    let mut course = meeting(MeetingStatus::Held);
+    course.attendance.participants = vec!["C-017".into()];
+    let mut peer = meeting(MeetingStatus::Cancelled {
+        reason: "neve".into(),
+    });
+    peer.activity = Activity::PeerGroup;
+    let mut committee = meeting(MeetingStatus::Held);
+    committee.activity = Activity::Committee;
+    let input = campo_core::report::ReportInput {
+        submissions: vec![
+            answered("quiz_moving_transfers", course.id, Some(Phase::Pre)),
+            answered("quiz_moving_transfers", course.id, Some(Phase::Post)),
+            answered("training_satisfaction", course.id, None),
+            answered("committee_goals", committee.id, None),
+        ],
+        meetings: vec![course, peer, committee],
+        outreach: vec![Outreach {
+            period: "2026-03".into(),
+            page_likes: 4,
+            ..Outreach::default()
+        }],
+    };
+    campo_core::report::compute(&input, &catalog, &Targets::default())
+}
+
 fn record(body: RecordBody) -> Record {
     Record {
         id: Uuid::now_v7(),
@@ -144,9 +195,13 @@ fn real_messages_validate() {
             meeting(MeetingStatus::Held),
         ],
         targets: Some(Targets::default()),
+        project_report: Some(ProjectReport::new(chrono::Utc::now(), full_report())),
     };
     assert!(pull.instruments.len() >= 8);
     assert_valid("PullResponse", &serde_json::to_value(&pull).unwrap());
+    let report = pull.project_report.as_ref().unwrap();
+    assert!(report.report.training.quizzes.len() == 1 && report.report.committee.latest.is_some());
+    assert_eq!(report.report.peer.meetings.cancelled.len(), 1);
     let answer = PushResponse {
         results: vec![PushResult {
             id: Uuid::now_v7(),
@@ -312,8 +367,14 @@ fn outreach(period: &str) -> Value {
         "period": period, "page_likes": 0, "site_visits": 0, "downloads": 0, "new_patients_informed": 0}})
 }
 
+const SECRET: &str = "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff";
+
 fn enroll(code: &str, name: &str) -> Value {
-    json!({"code": code, "device_name": name})
+    json!({"code": code, "device_name": name, "vault_id": Uuid::nil(), "vault_secret": SECRET})
+}
+
+fn enroll_with_secret(secret: &str) -> Value {
+    json!({"code": "K7QM-2XHD-9PRW", "device_name": "t", "vault_id": Uuid::now_v7(), "vault_secret": secret})
 }
 
 /// Characters on both sides of every rule: white space Rust and ECMAScript disagree on
@@ -377,6 +438,29 @@ fn known_codes_and_periods() {
             "{code:?} {name:?}"
         );
     }
+    for bad in [
+        SECRET.to_uppercase(),
+        SECRET[1..].to_string(),
+        format!("{SECRET}0"),
+        format!("{SECRET}\n"),
+        format!("{}\n", &SECRET[1..]),
+        format!("{}g", &SECRET[1..]),
+        String::new(),
+    ] {
+        assert!(
+            !agree::<EnrollRequest>("EnrollRequest", &enroll_with_secret(&bad)),
+            "{bad:?}"
+        );
+    }
+    for missing in ["vault_id", "vault_secret"] {
+        let mut v = enroll("K7QM-2XHD-9PRW", "t");
+        v.as_object_mut().unwrap().remove(missing);
+        assert!(!agree::<EnrollRequest>("EnrollRequest", &v), "{missing}");
+    }
+    assert!(!agree::<EnrollRequest>(
+        "EnrollRequest",
+        &with(enroll("K7QM-2XHD-9PRW", "t"), "/vault_id", json!("vault-1"))
+    ));
 }
 
 #[test]
@@ -454,6 +538,17 @@ proptest! {
         ],
     ) {
         agree::<EnrollRequest>("EnrollRequest", &enroll(&code, &name));
+    }
+
+    #[test]
+    fn vault_secrets_agree(secret in prop_oneof![
+        "[0-9a-f]{62,66}",
+        "[0-9a-fA-F]{64}",
+        "[0-9a-f]{63}[\\s\\S]",
+        any::<String>(),
+    ]) {
+        let ok = agree::<EnrollRequest>("EnrollRequest", &enroll_with_secret(&secret));
+        prop_assert_eq!(ok, is_vault_secret(&secret));
     }
 
     #[test]

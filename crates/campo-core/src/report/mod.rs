@@ -36,6 +36,7 @@ pub struct ReportInput {
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Report {
     /// Dates of the first and last meeting in the input, whatever their status.
     pub period: Option<Period>,
@@ -52,8 +53,33 @@ pub struct Report {
     pub ignored: Ignored,
 }
 
+impl Report {
+    /// The same figures without any text a person typed, for readers who may see the
+    /// project's figures but not its records (the tablets of the project).
+    ///
+    /// Everything else in a report is a count, a mean, a date, an id, a target or an
+    /// instrument's own text (titles, item and option labels): no respondent code, no
+    /// name and no answer but the option values of the committee's goal checklist, whose
+    /// notes (text items) a report never reads. The one typed text is a cancelled
+    /// meeting's reason: it is left empty, and the cancellation itself is kept, so the
+    /// counts stay whole.
+    pub fn without_free_text(mut self) -> Report {
+        for meetings in [
+            &mut self.training.meetings,
+            &mut self.peer.meetings,
+            &mut self.committee.meetings,
+        ] {
+            for cancellation in &mut meetings.cancelled {
+                cancellation.reason.clear();
+            }
+        }
+        self
+    }
+}
+
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Period {
     pub first: NaiveDate,
     pub last: NaiveDate,
@@ -62,6 +88,7 @@ pub struct Period {
 /// A mean with the number of values it is the mean of. `mean` is `None` when `n` is 0.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Mean {
     pub mean: Option<f64>,
     pub n: u64,
@@ -79,6 +106,7 @@ impl Mean {
 /// Meetings of one activity.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct MeetingCounts {
     pub planned: u64,
     pub held: u64,
@@ -92,6 +120,7 @@ pub struct MeetingCounts {
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Cancellation {
     pub meeting_id: Uuid,
     pub date: NaiveDate,
@@ -100,6 +129,7 @@ pub struct Cancellation {
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct TrainingReport {
     pub meetings: MeetingCounts,
     /// Held courses against `courses_per_month * months`.
@@ -126,6 +156,7 @@ pub struct TrainingReport {
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct QuizReport {
     pub instrument_id: String,
     /// Title of the catalog's latest version of the quiz.
@@ -137,6 +168,7 @@ pub struct QuizReport {
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PeerReport {
     pub meetings: MeetingCounts,
     /// Held peer meetings against `peer_meetings_per_month * months`.
@@ -149,6 +181,7 @@ pub struct PeerReport {
 /// mean of their scores.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Distribution {
     /// In the scale's own order (lowest first, as the instrument lists them).
     pub levels: Vec<Level>,
@@ -158,6 +191,7 @@ pub struct Distribution {
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Level {
     pub value: String,
     pub label: Text,
@@ -167,6 +201,7 @@ pub struct Level {
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct CommitteeReport {
     pub meetings: MeetingCounts,
     /// Goal evaluations (checklist submissions) at held committee meetings.
@@ -178,6 +213,7 @@ pub struct CommitteeReport {
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct GoalsEvaluation {
     pub meeting_id: Uuid,
     pub submission_id: Uuid,
@@ -190,6 +226,7 @@ pub struct GoalsEvaluation {
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct GoalState {
     pub item_id: String,
     pub label: Text,
@@ -199,6 +236,7 @@ pub struct GoalState {
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Totals {
     pub meetings_held: u64,
     pub meetings_cancelled: u64,
@@ -224,6 +262,7 @@ pub struct Totals {
 /// Outreach counters: summed over every period, and per period (`YYYY-MM`, in order).
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct OutreachReport {
     pub total: Counters,
     pub periods: Vec<PeriodCounters>,
@@ -231,6 +270,7 @@ pub struct OutreachReport {
 
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Counters {
     pub page_likes: u64,
     pub site_visits: u64,
@@ -240,6 +280,7 @@ pub struct Counters {
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PeriodCounters {
     pub period: String,
     pub counters: Counters,
@@ -248,6 +289,7 @@ pub struct PeriodCounters {
 /// Submissions the report leaves out, by reason.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Ignored {
     /// Corrected: a later submission names them in `replaces`.
     pub replaced: u64,

@@ -121,6 +121,7 @@ impl Targets {
 /// quiz answered, no satisfaction scale filled): "no data" is not "not met".
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Check {
     pub target: f64,
     pub met: Option<bool>,

@@ -9,6 +9,7 @@ pub mod openapi;
 pub mod sync;
 
 use crate::catalog::CatalogCache;
+use crate::figures::FiguresCache;
 use crate::store::Store;
 use axum::routing::{get, post};
 use axum::Router;
@@ -38,6 +39,7 @@ impl Default for Limits {
 pub struct AppState {
     pub store: Arc<dyn Store>,
     pub catalogs: CatalogCache,
+    pub figures: FiguresCache,
     pub limits: Limits,
     pub admin: admin::AdminState,
 }
@@ -49,6 +51,7 @@ impl AppState {
         AppState {
             store,
             catalogs: CatalogCache::default(),
+            figures: FiguresCache::default(),
             limits: Limits::default(),
             admin: admin::AdminState::default(),
         }

@@ -10,14 +10,14 @@
 
 use super::auth::DeviceAuth;
 use axum::Json;
-use campo_core::report::Targets;
+use campo_core::report::{Report, Targets};
 use campo_core::{
     Activity, AnswerValue, Attendance, Choice, Instrument, Item, ItemType, Meeting, MeetingStatus,
     Outreach, Phase, Relevant, Scoring, Submission, Text,
 };
 use campo_wire::{
-    ApiError, EnrollRequest, EnrollResponse, Health, PullResponse, PushRequest, PushResponse,
-    PushResult, PushStatus, Record, RecordKind, RosterCode,
+    ApiError, EnrollRequest, EnrollResponse, Health, ProjectReport, PullResponse, PushRequest,
+    PushResponse, PushResult, PushStatus, Record, RecordKind, RosterCode,
 };
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
@@ -84,7 +84,7 @@ impl Modify for UnsignedFormats {
         Health, EnrollRequest, EnrollResponse, Record, RecordKind, RosterCode, PushRequest,
         PushStatus, PushResult, PushResponse, PullResponse, ApiError, Meeting, MeetingStatus,
         Attendance, Activity, Submission, Phase, AnswerValue, Outreach, Instrument, Item,
-        ItemType, Choice, Relevant, Scoring, Text, Targets
+        ItemType, Choice, Relevant, Scoring, Text, Targets, ProjectReport, Report
     )),
     modifiers(&BearerAuth, &UnsignedFormats)
 )]
@@ -285,6 +285,61 @@ mod tests {
         }
     }
 
+    /// A report with every optional part set: a course with quizzes before and after, a
+    /// satisfaction scale, a cancelled peer group and a committee's goals.
+    fn full_report(targets: &Targets) -> Report {
+        let catalog = campo_core::catalog::Catalog::builtin();
+        let answered = |instrument: &str, meeting: Uuid, phase: Option<Phase>| {
+            let i = catalog.latest(instrument).unwrap();
+            Submission {
+                id: Uuid::now_v7(),
+                instrument_id: i.id.clone(),
+                instrument_version: i.version,
+                meeting_id: meeting,
+                respondent: phase.map(|_| "C-1".to_string()),
+                phase,
+                answers: i
+                    .items
+                    .iter()
+                    .filter_map(|item| {
+                        let first = item.options.first()?;
+                        Some((item.id.clone(), AnswerValue::Text(first.value.clone())))
+                    })
+                    .collect(),
+                created_at: chrono::Utc::now(),
+                replaces: None,
+            }
+        };
+        let mut course = meeting(MeetingStatus::Held);
+        course.id = Uuid::now_v7();
+        course.activity = Activity::TrainingCourse;
+        let mut peer = meeting(MeetingStatus::Cancelled {
+            reason: "rain".into(),
+        });
+        peer.id = Uuid::now_v7();
+        let mut committee = meeting(MeetingStatus::Held);
+        committee.id = Uuid::now_v7();
+        committee.activity = Activity::Committee;
+        let input = campo_core::report::ReportInput {
+            submissions: vec![
+                answered("quiz_moving_transfers", course.id, Some(Phase::Pre)),
+                answered("quiz_moving_transfers", course.id, Some(Phase::Post)),
+                answered("training_satisfaction", course.id, None),
+                answered("committee_goals", committee.id, None),
+            ],
+            meetings: vec![course, peer, committee],
+            outreach: vec![Outreach {
+                period: "2026-03".into(),
+                ..Outreach::default()
+            }],
+        };
+        let report = campo_core::report::compute(&input, &catalog, targets);
+        assert!(report.period.is_some() && report.committee.latest.is_some());
+        assert_eq!(report.training.quizzes.len(), 1);
+        assert_eq!(report.peer.meetings.cancelled.len(), 1);
+        report
+    }
+
     /// One serialized value, with every optional field set, per schema the API carries.
     fn samples() -> Vec<(&'static str, Value)> {
         let records = vec![
@@ -339,6 +394,8 @@ mod tests {
                 to(&EnrollRequest {
                     code: "K7QM-2XHD-9PRW".into(),
                     device_name: "Tablet".into(),
+                    vault_id: Uuid::nil(),
+                    vault_secret: "0f".repeat(32),
                 }),
             ),
             (
@@ -378,7 +435,11 @@ mod tests {
                         meeting(MeetingStatus::Planned),
                         meeting(MeetingStatus::Held),
                     ],
-                    targets: Some(targets),
+                    targets: Some(targets.clone()),
+                    project_report: Some(ProjectReport::new(
+                        chrono::Utc::now(),
+                        full_report(&targets),
+                    )),
                 }),
             ),
             (
@@ -401,6 +462,86 @@ mod tests {
         for (name, value) in samples() {
             let schema = json!({ "$ref": format!("#/components/schemas/{name}") });
             assert_keys(&doc, &schema, &value, name);
+        }
+    }
+
+    /// Every `$ref` under `value`.
+    fn refs<'a>(value: &'a Value, out: &mut Vec<&'a str>) {
+        match value {
+            Value::Object(map) => {
+                if let Some(r) = map.get("$ref").and_then(Value::as_str) {
+                    out.push(r);
+                }
+                map.values().for_each(|v| refs(v, out));
+            }
+            Value::Array(items) => items.iter().for_each(|v| refs(v, out)),
+            _ => {}
+        }
+    }
+
+    #[test]
+    fn the_vault_and_the_project_report_are_in_the_document() {
+        let doc = serde_json::to_value(ApiDoc::openapi()).unwrap();
+        assert_eq!(doc["openapi"], "3.1.0");
+        let mut all = Vec::new();
+        refs(&doc, &mut all);
+        assert!(all.iter().any(|r| r.ends_with("/ProjectReport")));
+        for r in all {
+            resolve(&doc, &json!({ "$ref": r }));
+        }
+        let schemas = &doc["components"]["schemas"];
+        let enroll = &schemas["EnrollRequest"];
+        let required = |s: &Value| -> BTreeSet<String> {
+            s["required"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|r| r.as_str().unwrap().to_string())
+                .collect()
+        };
+        assert!(required(enroll).is_superset(&BTreeSet::from([
+            "vault_id".to_string(),
+            "vault_secret".to_string()
+        ])));
+        assert_eq!(enroll["properties"]["vault_id"]["format"], "uuid");
+        let secret = &enroll["properties"]["vault_secret"];
+        assert_eq!(
+            (
+                &secret["pattern"],
+                &secret["minLength"],
+                &secret["maxLength"]
+            ),
+            (&json!("^[0-9a-f]{64}$"), &json!(64), &json!(64))
+        );
+        let pull = &schemas["PullResponse"];
+        assert!(pull["properties"]["project_report"].is_object());
+        assert!(
+            !required(pull).contains("project_report"),
+            "only on a last page"
+        );
+        assert_eq!(
+            required(&schemas["ProjectReport"]),
+            BTreeSet::from(["as_of".to_string(), "report".to_string()])
+        );
+        let report = resolve(&doc, &schemas["ProjectReport"]["properties"]["report"]);
+        for part in [
+            "training",
+            "peer",
+            "committee",
+            "totals",
+            "outreach",
+            "ignored",
+        ] {
+            assert!(report["properties"][part].is_object(), "{part}");
+        }
+        // The statuses an enrollment of a vault can meet are described.
+        let enroll_route = &doc["paths"]["/api/v1/devices/enroll"]["post"]["responses"];
+        for (status, code) in [
+            ("403", "vault_secret_mismatch"),
+            ("409", "vault_in_other_project"),
+        ] {
+            let text = enroll_route[status]["description"].as_str().unwrap();
+            assert!(text.contains(code), "{status}: {text}");
         }
     }
 
@@ -430,7 +571,7 @@ mod tests {
             (
                 "/api/v1/devices/enroll",
                 "post",
-                &[200, 400, 401, 413, 415, 422, 429, 500],
+                &[200, 400, 401, 403, 409, 413, 415, 422, 429, 500],
             ),
             (
                 "/api/v1/sync/push",

@@ -5,7 +5,7 @@ use super::body::{parse_json, read_capped};
 use super::error::ApiErr;
 use super::State;
 use crate::secret::sha256_hex;
-use crate::store::IncomingRecord;
+use crate::store::{IncomingRecord, SubmissionKeys};
 use axum::body::Body;
 use axum::extract::{RawQuery, State as AxState};
 use axum::http::{HeaderMap, StatusCode};
@@ -41,6 +41,10 @@ pub fn prepare(record: &Record, catalog: &Catalog) -> Result<IncomingRecord, ser
             _ => None,
         },
     };
+    let submission = match &record.body {
+        RecordBody::Submission(s) => Some(SubmissionKeys::of(s)),
+        _ => None,
+    };
     Ok(IncomingRecord {
         id: record.id,
         revision: record.revision,
@@ -48,6 +52,7 @@ pub fn prepare(record: &Record, catalog: &Catalog) -> Result<IncomingRecord, ser
         hash: sha256_hex(body.as_bytes()),
         body,
         rejection,
+        submission,
     })
 }
 
@@ -129,7 +134,8 @@ pub async fn push(
         ("limit" = Option<u32>, Query, description = "Most items in this page (default 500)", minimum = 1, maximum = 5000),
     ),
     responses(
-        (status = 200, description = "What changed after the cursor, and the next cursor", body = campo_wire::PullResponse),
+        (status = 200, description = "What changed after the cursor, and the next cursor; the \
+            last page (`more` false) also carries the project's figures (`project_report`)", body = campo_wire::PullResponse),
         (status = 400, description = "since or limit is not a number in range, or is given twice \
             (`bad_cursor`, `bad_limit`)", body = campo_wire::ApiError),
         (status = 401, description = "No valid device token, or a revoked one (`unauthorized`)", body = campo_wire::ApiError),
@@ -143,12 +149,30 @@ pub async fn pull(
     let (since, limit) = parse_pull_query(query.as_deref())?;
     let data = state.store.pull(&device, since, limit).await?;
     let project = state.store.project(&device.project).await?;
+    // The figures come once per sync, with the page that ends it: a tablet paging through
+    // a long backlog does not pay for them on every page.
+    let project_report = match (&project, data.more) {
+        (Some(p), false) => Some(
+            state
+                .figures
+                .get(
+                    state.store.as_ref(),
+                    &state.catalogs,
+                    &p.id,
+                    data.cursor,
+                    &p.targets,
+                )
+                .await?,
+        ),
+        _ => None,
+    };
     tracing::info!(
         device = %device.device_id,
         project = %device.project,
         instruments = data.instruments.len(),
         meetings = data.meetings.len(),
         more = data.more,
+        report = project_report.is_some(),
         "pull"
     );
     Ok(Json(PullResponse {
@@ -158,6 +182,7 @@ pub async fn pull(
         roster: Vec::new(),
         meetings: data.meetings,
         targets: project.map(|p| p.targets),
+        project_report: project_report.map(|r| (*r).clone()),
     }))
 }
 

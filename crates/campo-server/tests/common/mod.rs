@@ -180,6 +180,11 @@ impl TestDb {
         }
     }
 
+    /// Runs one SQL statement written alike for both engines.
+    pub fn execute_both(&self, sql: &str) {
+        self.execute(sql, sql);
+    }
+
     /// The first column of every row of a query, as text.
     pub fn query_text(&self, sqlite: &str, postgres: &str) -> Vec<String> {
         match self.engine {
@@ -432,14 +437,62 @@ pub fn enroll_device_in(server: &Server, db: &TestDb, project: &str, name: &str)
     enroll_with_code(server, &code, name)
 }
 
+/// A tablet's vault as an enrollment names it: an id and a secret of 256 random bits.
+#[derive(Clone, Debug)]
+pub struct Vault {
+    pub id: Uuid,
+    pub secret: String,
+}
+
+impl Vault {
+    pub fn new() -> Vault {
+        let bytes: [u8; 32] = rand::random();
+        Vault {
+            id: Uuid::now_v7(),
+            secret: bytes.iter().map(|b| format!("{b:02x}")).collect(),
+        }
+    }
+
+    /// The body of `POST /devices/enroll` for this vault.
+    pub fn enrollment(&self, code: &str, name: &str) -> serde_json::Value {
+        serde_json::json!({
+            "code": code,
+            "device_name": name,
+            "vault_id": self.id,
+            "vault_secret": self.secret,
+        })
+    }
+}
+
+/// The body of `POST /devices/enroll` for a new vault.
+pub fn enroll_body(code: &str, name: &str) -> serde_json::Value {
+    Vault::new().enrollment(code, name)
+}
+
+/// Enrolls a new vault with `code`; panics unless it is enrolled.
 pub fn enroll_with_code(server: &Server, code: &str, name: &str) -> EnrollResponse {
-    let resp = http()
-        .post(server.url("/api/v1/devices/enroll"))
-        .json(&serde_json::json!({"code": code, "device_name": name}))
-        .send()
-        .unwrap();
+    enroll_vault(server, &Vault::new(), code, name)
+}
+
+/// Enrolls `vault` with `code` (a first or a later enrollment); panics unless enrolled.
+pub fn enroll_vault(server: &Server, vault: &Vault, code: &str, name: &str) -> EnrollResponse {
+    let resp = try_enroll(server, vault, code, name);
     assert_eq!(resp.status(), 200, "enroll: {:?}", resp.text());
     resp.json().unwrap()
+}
+
+/// `POST /devices/enroll` for `vault`, whatever it answers.
+pub fn try_enroll(
+    server: &Server,
+    vault: &Vault,
+    code: &str,
+    name: &str,
+) -> reqwest::blocking::Response {
+    http()
+        .post(server.url("/api/v1/devices/enroll"))
+        .json(&vault.enrollment(code, name))
+        .send()
+        .unwrap()
 }
 
 pub fn push(server: &Server, token: &str, req: &PushRequest) -> PushResponse {
