@@ -22,7 +22,7 @@ if [ "$what" = all ]; then
                  libxdo-dev xvfb xauth webkit2gtk-driver nodejs npm)
 fi
 if [ "$for_tests" = test ]; then
-  apt_packages+=(postgresql python3-venv)
+  apt_packages+=(postgresql python3-venv sqlite3)
 fi
 
 missing=()

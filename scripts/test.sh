@@ -30,8 +30,8 @@ scripts/setup.sh all test
 step "formatting (cargo fmt --check)"
 cargo fmt --all -- --check
 
-step "building the UI (the app embeds it) and every binary the tests start"
-(cd ui && npm run build)
+step "type-checking the UI (svelte-check, strict), building it and every binary the tests start"
+(cd ui && npm run check && npm run build)
 cargo build --workspace --bins --locked
 
 step "lints (clippy, warnings denied)"

@@ -25,17 +25,9 @@ impl AppError {
 
 impl From<campo_store::StoreError> for AppError {
     fn from(e: campo_store::StoreError) -> Self {
-        use campo_store::StoreError as E;
-        let code = match &e {
-            E::WrongPassphrase => "wrong_passphrase",
-            E::WrongRecoveryCode => "wrong_recovery_code",
-            E::LockedOut { .. } => "locked_out",
-            E::PassphraseTooShort { .. } => "passphrase_too_short",
-            E::AlreadyExists(_) => "vault_exists",
-            E::NotFound(_) => "no_vault",
-            _ => "store",
-        };
-        AppError::new(code, e.to_string())
+        // The vault's own stable code (wrong_passphrase, locked_out, remote_meeting, ...):
+        // the UI words each one in the facilitator's language.
+        AppError::new(e.code(), e.to_string())
     }
 }
 

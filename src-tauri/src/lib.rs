@@ -5,6 +5,7 @@ mod catalog;
 mod commands;
 mod error;
 mod idle;
+mod lockout;
 mod prefs;
 mod state;
 mod sync_task;
@@ -25,6 +26,7 @@ pub fn run() {
             app.manage(AppState::new(dir));
             sync_task::spawn(app.handle().clone());
             idle::spawn(app.handle().clone());
+            lockout::spawn(app.handle().clone());
             Ok(())
         })
         .invoke_handler(tauri::generate_handler![
@@ -32,21 +34,42 @@ pub fn run() {
             commands::access::setup,
             commands::access::unlock,
             commands::access::lock,
+            commands::access::unlock_with_recovery,
+            commands::access::check_passphrase,
+            commands::access::facilitators,
+            commands::access::change_passphrase,
+            commands::access::new_recovery_code,
+            commands::access::add_facilitator,
+            commands::access::remove_facilitator,
             commands::access::verify_passphrase,
+            commands::access::verify_leave_passphrase,
             commands::access::enroll,
             commands::meetings::list_meetings,
             commands::meetings::create_meeting,
             commands::meetings::meeting_view,
-            commands::meetings::add_participant,
             commands::meetings::set_attendance,
             commands::meetings::mark_held,
             commands::meetings::cancel_meeting,
+            commands::collect::shown_items,
+            commands::collect::save_answers,
             commands::collect::submit,
+            commands::collect::unfinished,
+            commands::collect::resume_draft,
+            commands::collect::discard_draft,
+            commands::roster::roster,
+            commands::roster::add_participant,
+            commands::roster::update_participant,
+            commands::roster::remove_participant,
+            commands::roster::export_roster,
+            commands::roster::import_roster,
+            commands::outreach::outreach,
+            commands::outreach::save_outreach,
             commands::report::report,
             commands::settings::save_prefs,
             commands::settings::activity,
             commands::sync::sync_view,
             commands::sync::sync_now,
+            commands::sync::send_again,
         ])
         .run(tauri::generate_context!())
         .expect("error while running Campo");

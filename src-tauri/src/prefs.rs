@@ -2,22 +2,34 @@
 //! kept beside the vault in clear: none of them says anything about a carer. Everything
 //! else (server, token, sync cursor) lives sealed in the vault's settings.
 
+use campo_core::Lang;
 use serde::{Deserialize, Serialize};
 use std::path::Path;
+
+/// The text sizes the app offers (large print for carers who need it).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
+#[serde(rename_all = "lowercase")]
+#[ts(export)]
+pub enum TextSize {
+    #[default]
+    Normal,
+    Large,
+    Xlarge,
+}
 
 #[derive(Clone, Debug, Serialize, Deserialize, ts_rs::TS)]
 #[ts(export)]
 pub struct Prefs {
-    pub language: String,
-    pub text_size: String,
+    pub language: Lang,
+    pub text_size: TextSize,
     pub idle_lock_minutes: u32,
 }
 
 impl Default for Prefs {
     fn default() -> Self {
         Prefs {
-            language: "it".into(),
-            text_size: "normal".into(),
+            language: Lang::It,
+            text_size: TextSize::Normal,
             idle_lock_minutes: 10,
         }
     }

@@ -1,9 +1,9 @@
 //! What the app holds while it runs: the vault (None while locked), the preferences,
-//! when the user last did something (for the idle lock) and the sync status.
+//! when a person last touched the tablet (for the idle lock) and the sync status.
 
 use crate::error::{AppError, AppResult};
 use crate::prefs::Prefs;
-use campo_store::Vault;
+use campo_store::{LockedVault, Vault};
 use serde::Serialize;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
@@ -22,6 +22,9 @@ pub struct SyncStatus {
     pub running: bool,
     pub last_sync: Option<String>,
     pub last_error: Option<String>,
+    /// What kind of failure stopped the last sync (offline, server trouble, revoked,
+    /// refused), for the UI's words.
+    pub failure: Option<campo_sync::FailureClass>,
     pub records_sent: u64,
     pub records_total: u64,
 }
@@ -29,6 +32,11 @@ pub struct SyncStatus {
 pub struct AppState {
     pub data_dir: PathBuf,
     pub vault: Mutex<Option<SharedVault>>,
+    /// The vault file held open while locked, so that a lockout delay is counted in the
+    /// app's running time (see lockout.rs).
+    pub locked: Mutex<Option<LockedVault>>,
+    /// The facilitator whose slot unlocked the vault: the name written on new meetings.
+    pub facilitator: Mutex<Option<String>>,
     pub prefs: Mutex<Prefs>,
     pub last_activity: Mutex<Instant>,
     /// CAMPO_IDLE_LOCK_SECONDS: overrides the minutes setting, so that tests need not wait.
@@ -48,6 +56,8 @@ impl AppState {
         AppState {
             data_dir,
             vault: Mutex::new(None),
+            locked: Mutex::new(None),
+            facilitator: Mutex::new(None),
             prefs: Mutex::new(prefs),
             last_activity: Mutex::new(Instant::now()),
             idle_override,
@@ -56,9 +66,9 @@ impl AppState {
         }
     }
 
-    /// The open vault, or the `locked` error the UI answers with the unlock screen.
+    /// The open vault, or the `locked` error the UI answers with the unlock screen. It does
+    /// not count as activity: a screen that polls must not keep the vault open.
     pub fn vault(&self) -> AppResult<SharedVault> {
-        self.touch();
         self.vault
             .lock()
             .expect("vault slot")
@@ -75,6 +85,8 @@ impl AppState {
         f(&v)
     }
 
+    /// A person used the tablet (a tap or a key, reported by the UI): the idle lock starts
+    /// counting again.
     pub fn touch(&self) {
         *self.last_activity.lock().expect("activity") = Instant::now();
     }
@@ -89,6 +101,21 @@ impl AppState {
 
     /// Drops the app's handle on the vault: the data key is zeroized with it.
     pub fn lock_vault(&self) -> bool {
+        *self.facilitator.lock().expect("facilitator") = None;
         self.vault.lock().expect("vault slot").take().is_some()
+    }
+
+    /// Puts an unlocked vault in place and remembers who opened it.
+    pub fn open_vault(&self, vault: Vault, facilitator: Option<String>) {
+        *self.facilitator.lock().expect("facilitator") = facilitator;
+        *self.locked.lock().expect("locked vault") = None;
+        *self.vault.lock().expect("vault slot") = Some(Arc::new(Mutex::new(vault)));
+        self.touch();
+        self.sync_wake.notify_one();
+    }
+
+    /// The facilitator acting now (the name of the slot that unlocked the vault).
+    pub fn facilitator(&self) -> Option<String> {
+        self.facilitator.lock().expect("facilitator").clone()
     }
 }

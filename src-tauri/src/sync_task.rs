@@ -3,7 +3,7 @@
 
 use crate::commands::{DEVICE_TOKEN, LAST_SYNC, SERVER_URL};
 use crate::state::AppState;
-use campo_sync::{sync_once, Backoff, Progress, SyncClient};
+use campo_sync::{sync_once, Backoff, FailureClass, Progress, SyncClient};
 use std::time::Duration;
 use tauri::{AppHandle, Emitter, Manager};
 
@@ -62,16 +62,17 @@ async fn run_once(app: &AppHandle) -> Outcome {
     };
     let client = match SyncClient::new(&url, Some(token)) {
         Ok(c) => c,
-        Err(e) => return fail(app, e.to_string(), false),
+        Err(e) => return fail(app, &e),
     };
     if let Err(e) = client.health().await {
-        return fail(app, e.to_string(), false);
+        return fail(app, &e);
     }
     {
         let mut s = state.sync.lock().expect("sync status");
         s.online = true;
         s.running = true;
         s.last_error = None;
+        s.failure = None;
     }
     let _ = app.emit(
         "sync://progress",
@@ -104,15 +105,17 @@ async fn run_once(app: &AppHandle) -> Outcome {
                 Outcome::Done
             }
         }
-        Err(e) => fail(app, e.to_string(), true),
+        Err(e) => fail(app, &e),
     }
 }
 
-fn fail(app: &AppHandle, message: String, online: bool) -> Outcome {
+fn fail(app: &AppHandle, e: &campo_sync::SyncError) -> Outcome {
     let state = app.state::<AppState>();
+    let message = e.to_string();
     {
         let mut s = state.sync.lock().expect("sync status");
-        s.online = online;
+        s.failure = e.class();
+        s.online = !matches!(s.failure, Some(FailureClass::Offline));
         s.running = false;
         s.last_error = Some(message.clone());
     }

@@ -3,7 +3,7 @@
 import { spawn, execFileSync } from "node:child_process";
 import { mkdtempSync, mkdirSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { basename, join, resolve } from "node:path";
 import net from "node:net";
 import { Driver, sleep } from "./webdriver.mjs";
 
@@ -18,10 +18,9 @@ export function tempDir(prefix) {
   return mkdtempSync(join(tmpdir(), prefix));
 }
 
-export async function startServer() {
-  const dir = tempDir("campo-e2e-server-");
-  const db = join(dir, "server.db");
-  const proc = spawn(SERVER_BIN, ["serve", "--db", db, "--listen", "127.0.0.1:0"], { stdio: ["ignore", "pipe", "inherit"] });
+/** A campo-server on a loopback port; `db` and `listen` start it again on an earlier one. */
+export async function startServer({ db = join(tempDir("campo-e2e-server-"), "server.db"), listen = "127.0.0.1:0" } = {}) {
+  const proc = spawn(SERVER_BIN, ["serve", "--db", db, "--listen", listen], { stdio: ["ignore", "pipe", "inherit"] });
   const url = await new Promise((ok, fail) => {
     let out = "";
     const timer = setTimeout(() => fail(new Error("server did not start: " + out)), 20000);
@@ -44,8 +43,19 @@ export async function startServer() {
     report() {
       return JSON.parse(execFileSync(SERVER_BIN, ["report", "--db", db, "--format", "json"], { encoding: "utf8" }));
     },
+    /** The server's export as JSON: one file per instrument, read back as parsed rows. */
+    exportJson() {
+      const out = tempDir("campo-e2e-export-");
+      execFileSync(SERVER_BIN, ["export", "--db", db, "--format", "json", "--out", out], { encoding: "utf8" });
+      return out;
+    },
+    /** Runs any campo-server command on this server's database. */
+    cli(args, input) {
+      return execFileSync(SERVER_BIN, [...args, "--db", db], { encoding: "utf8", input });
+    },
     stop() {
       proc.kill("SIGTERM");
+      return new Promise((ok) => (proc.exitCode !== null ? ok() : proc.once("exit", ok)));
     },
   };
 }
@@ -59,11 +69,13 @@ function freePort() {
   });
 }
 
-/** Starts tauri-driver with the app's environment (its own data dir) and opens a session. */
-export async function startApp(env = {}) {
+/**
+ * Starts tauri-driver with the app's environment (its own data dir, or `dataDir` to start
+ * again on a vault left by an earlier run) and opens a session.
+ */
+export async function startApp(env = {}, { dataDir = tempDir("campo-e2e-app-") } = {}) {
   const port = await freePort();
   const nativePort = await freePort();
-  const dataDir = tempDir("campo-e2e-app-");
   const driver = spawn("tauri-driver", ["--port", String(port), "--native-port", String(nativePort)], {
     stdio: ["ignore", "inherit", "inherit"],
     env: { ...process.env, CAMPO_DATA_DIR: dataDir, ...env },
@@ -85,6 +97,14 @@ export async function startApp(env = {}) {
     async stop() {
       await d.quit();
       driver.kill("SIGTERM");
+    },
+    /** SIGKILL to the app itself, as a flat battery or the system's task killer would. */
+    async kill() {
+      // By exact process name: a pattern on the path would also match campo-server.
+      execFileSync("pkill", ["-KILL", "-x", basename(APP_BIN).slice(0, 15)]);
+      await sleep(500);
+      driver.kill("SIGTERM");
+      await new Promise((ok) => (driver.exitCode !== null ? ok() : driver.once("exit", ok)));
     },
   };
 }

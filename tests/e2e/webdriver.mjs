@@ -58,6 +58,23 @@ export class Driver {
     await this.cmd("POST", `/element/${id}/value`, { text });
   }
 
+  /** Waits until the element is enabled (a button waiting on an asynchronous check). */
+  async waitEnabled(css, { timeout = 10000 } = {}) {
+    const end = Date.now() + timeout;
+    for (;;) {
+      const id = await this.find(css);
+      if (await this.cmd("GET", `/element/${id}/enabled`)) return;
+      if (Date.now() > end) throw new Error(`${css} stayed disabled`);
+      await sleep(100);
+    }
+  }
+
+  /** Puts a file's path in a file input, as choosing it in the dialog would. */
+  async sendFile(css, path) {
+    const id = await this.find(css);
+    await this.cmd("POST", `/element/${id}/value`, { text: path });
+  }
+
   async text(css) {
     const id = await this.find(css);
     return this.cmd("GET", `/element/${id}/text`);

@@ -24,7 +24,12 @@ pub fn create_meeting(
     topic: String,
 ) -> AppResult<Meeting> {
     state.with(|v| {
-        let facilitator = v.setting(FACILITATOR)?.unwrap_or_default();
+        // The facilitator whose passphrase opened the tablet; the first facilitator's name
+        // when it was opened with the recovery code and no passphrase was set yet.
+        let facilitator = match state.facilitator() {
+            Some(name) => name,
+            None => v.setting(FACILITATOR)?.unwrap_or_default(),
+        };
         Ok(v.create_meeting(NewMeeting {
             activity,
             date,
@@ -43,6 +48,8 @@ pub struct MeetingView {
     /// The instruments that fit the meeting's activity, latest versions, built-in and pulled.
     pub instruments: Vec<Instrument>,
     pub roster: Vec<Participant>,
+    /// A meeting another tablet owns: shown, never edited here.
+    pub remote: bool,
 }
 
 #[tauri::command]
@@ -62,28 +69,9 @@ pub fn meeting_view(state: State<'_, AppState>, id: Uuid) -> AppResult<Option<Me
             submissions: detail.submissions,
             instruments,
             roster: v.participants()?,
+            remote: detail.remote,
         }))
     })
-}
-
-#[tauri::command]
-pub fn add_participant(state: State<'_, AppState>, code: String, name: String) -> AppResult<()> {
-    let p = Participant {
-        code: code.trim().to_string(),
-        name: name.trim().to_string(),
-        contact: None,
-    };
-    if p.code.is_empty() {
-        return Err(crate::error::AppError::new(
-            "code_required",
-            "the participant code is empty",
-        ));
-    }
-    // The rule the server applies to roster codes, checked here first so that a code the
-    // server would refuse never enters the roster.
-    campo_core::rules::check_roster_code(&p.code)
-        .map_err(|e| crate::error::AppError::new(e.code(), e.to_string()))?;
-    state.with(|v| Ok(v.add_participant(&p)?))
 }
 
 #[tauri::command]

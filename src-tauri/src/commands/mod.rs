@@ -3,7 +3,9 @@
 pub mod access;
 pub mod collect;
 pub mod meetings;
+pub mod outreach;
 pub mod report;
+pub mod roster;
 pub mod settings;
 pub mod sync;
 

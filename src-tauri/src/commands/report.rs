@@ -1,4 +1,5 @@
-//! The assessment report of the data on this device, computed by campo-core.
+//! The assessment report: "this tablet" computed by campo-core from this vault, and "the
+//! project" as the server computed it and last sent it (aggregates only).
 
 use crate::error::AppResult;
 use crate::state::AppState;
@@ -25,27 +26,54 @@ pub struct ReportView {
     pub rows: Vec<FigureRow>,
 }
 
+#[derive(Serialize, ts_rs::TS)]
+#[ts(export)]
+pub struct ProjectReportView {
+    /// When the server computed it (RFC 3339).
+    pub as_of: String,
+    pub view: ReportView,
+}
+
+#[derive(Serialize, ts_rs::TS)]
+#[ts(export)]
+pub struct ReportsView {
+    pub tablet: ReportView,
+    /// None until a sync brought the project's figures.
+    pub project: Option<ProjectReportView>,
+}
+
+fn view(report: Report, lang: Lang) -> ReportView {
+    let rows = figures(&report, lang)
+        .into_iter()
+        .map(|f| FigureRow {
+            section: f.section,
+            figure: f.figure,
+            value: f.value.format(lang, false),
+            n: f.n,
+            target: f.target,
+            met: f.met,
+        })
+        .collect();
+    ReportView { report, rows }
+}
+
 #[tauri::command]
-pub fn report(state: State<'_, AppState>, lang: Lang) -> AppResult<ReportView> {
+pub fn report(state: State<'_, AppState>, lang: Lang) -> AppResult<ReportsView> {
     state.with(|v| {
-        let report = compute(
+        let tablet = compute(
             &v.report_input()?,
             &crate::catalog::of(v)?,
             // The project's targets as the server last sent them; the study's defaults
             // until the first sync.
             &campo_sync::project_targets_of(v)?.unwrap_or_default(),
         );
-        let rows = figures(&report, lang)
-            .into_iter()
-            .map(|f| FigureRow {
-                section: f.section,
-                figure: f.figure,
-                value: f.value.format(lang, false),
-                n: f.n,
-                target: f.target,
-                met: f.met,
-            })
-            .collect();
-        Ok(ReportView { report, rows })
+        let project = campo_sync::project_report(v)?.map(|p| ProjectReportView {
+            as_of: p.as_of.to_rfc3339(),
+            view: view(p.report, lang),
+        });
+        Ok(ReportsView {
+            tablet: view(tablet, lang),
+            project,
+        })
     })
 }

@@ -7,13 +7,11 @@ use tauri::State;
 
 #[tauri::command]
 pub fn save_prefs(state: State<'_, AppState>, prefs: Prefs) -> AppResult<Prefs> {
-    if !["it", "en"].contains(&prefs.language.as_str())
-        || !["normal", "large", "xlarge"].contains(&prefs.text_size.as_str())
-        || !(1..=240).contains(&prefs.idle_lock_minutes)
-    {
+    // Language and text size are checked by their types when the call is parsed.
+    if !(1..=240).contains(&prefs.idle_lock_minutes) {
         return Err(AppError::new(
             "bad_prefs",
-            "unknown language or text size, or idle minutes outside 1..240",
+            "idle lock minutes must be 1 to 240",
         ));
     }
     crate::prefs::save(&state.data_dir, &prefs).map_err(|e| AppError::new("io", e.to_string()))?;

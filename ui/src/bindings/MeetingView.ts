@@ -8,4 +8,8 @@ export type MeetingView = { meeting: Meeting, submissions: Array<Submission>,
 /**
  * The instruments that fit the meeting's activity, latest versions, built-in and pulled.
  */
-instruments: Array<Instrument>, roster: Array<Participant>, };
+instruments: Array<Instrument>, roster: Array<Participant>, 
+/**
+ * A meeting another tablet owns: shown, never edited here.
+ */
+remote: boolean, };

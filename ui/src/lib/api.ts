@@ -3,23 +3,34 @@
 import { invoke } from "@tauri-apps/api/core";
 import { listen, type UnlistenFn } from "@tauri-apps/api/event";
 import type { AppStatus } from "../bindings/AppStatus";
+import type { AppError } from "../bindings/AppError";
 import type { Meeting } from "../bindings/Meeting";
 import type { MeetingView } from "../bindings/MeetingView";
 import type { Attendance } from "../bindings/Attendance";
 import type { Activity } from "../bindings/Activity";
 import type { Submission } from "../bindings/Submission";
-type Answers = Submission["answers"];
-import type { Phase } from "../bindings/Phase";
 import type { Prefs } from "../bindings/Prefs";
-import type { ReportView } from "../bindings/ReportView";
+import type { Lang } from "../bindings/Lang";
+import type { ReportsView } from "../bindings/ReportsView";
 import type { SyncView } from "../bindings/SyncView";
-// campo_sync::Progress, as the "sync://progress" event carries it.
-export type Progress = { records_sent: number; records_total: number; bytes_sent: number; bytes_total: number };
-import type { AppError } from "../bindings/AppError";
+import type { Progress } from "../bindings/Progress";
+import type { DraftInput } from "../bindings/DraftInput";
+import type { DraftSaved } from "../bindings/DraftSaved";
+import type { UnfinishedDraft } from "../bindings/UnfinishedDraft";
+import type { ResumedDraft } from "../bindings/ResumedDraft";
+import type { Participant } from "../bindings/Participant";
+import type { RosterExport } from "../bindings/RosterExport";
+import type { RosterImported } from "../bindings/RosterImported";
+import type { Outreach } from "../bindings/Outreach";
+import { errorText } from "./i18n";
 
+type Answers = Submission["answers"];
+
+/** The words to show for a failed call: the app's own for a known code. */
 export function errorMessage(e: unknown): string {
   const err = e as Partial<AppError>;
-  return err && typeof err === "object" && err.message ? err.message : String(e);
+  if (err && typeof err === "object" && err.message) return errorText(err.code ?? "", err.message);
+  return String(e);
 }
 export function errorCode(e: unknown): string {
   const err = e as Partial<AppError>;
@@ -28,32 +39,51 @@ export function errorCode(e: unknown): string {
 
 export const api = {
   appStatus: () => invoke<AppStatus>("app_status"),
+  checkPassphrase: (passphrase: string, facilitator: string) =>
+    invoke<AppError | null>("check_passphrase", { passphrase, facilitator }),
   setup: (facilitator: string, passphrase: string) => invoke<string>("setup", { facilitator, passphrase }),
   unlock: (passphrase: string) => invoke<void>("unlock", { passphrase }),
+  unlockWithRecovery: (code: string) => invoke<void>("unlock_with_recovery", { code }),
   lock: () => invoke<void>("lock"),
+  facilitators: () => invoke<string[]>("facilitators"),
+  changePassphrase: (facilitator: string, passphrase: string) =>
+    invoke<void>("change_passphrase", { facilitator, passphrase }),
+  newRecoveryCode: () => invoke<string>("new_recovery_code"),
+  addFacilitator: (name: string, passphrase: string) => invoke<void>("add_facilitator", { name, passphrase }),
+  removeFacilitator: (name: string) => invoke<void>("remove_facilitator", { name }),
   verifyPassphrase: (passphrase: string) => invoke<boolean>("verify_passphrase", { passphrase }),
+  verifyLeavePassphrase: (passphrase: string) => invoke<boolean>("verify_leave_passphrase", { passphrase }),
   enroll: (serverUrl: string, code: string) => invoke<void>("enroll", { serverUrl, code }),
   listMeetings: () => invoke<Meeting[]>("list_meetings"),
   createMeeting: (activity: Activity, date: string, place: string, topic: string) =>
     invoke<Meeting>("create_meeting", { activity, date, place, topic }),
   meetingView: (id: string) => invoke<MeetingView | null>("meeting_view", { id }),
-  addParticipant: (code: string, name: string) => invoke<void>("add_participant", { code, name }),
   setAttendance: (id: string, attendance: Attendance) => invoke<Meeting>("set_attendance", { id, attendance }),
   markHeld: (id: string) => invoke<Meeting>("mark_held", { id }),
   cancelMeeting: (id: string, reason: string) => invoke<Meeting>("cancel_meeting", { id, reason }),
-  submit: (a: {
-    meetingId: string;
-    instrumentId: string;
-    instrumentVersion: number;
-    respondent: string | null;
-    phase: Phase | null;
-    answers: Answers;
-  }) => invoke<string>("submit", a),
-  report: (lang: "it" | "en") => invoke<ReportView>("report", { lang }),
+  shownItems: (instrumentId: string, instrumentVersion: number, answers: Answers) =>
+    invoke<string[]>("shown_items", { instrumentId, instrumentVersion, answers }),
+  saveAnswers: (draft: DraftInput) => invoke<DraftSaved>("save_answers", { draft }),
+  submit: (id: string) => invoke<void>("submit", { id }),
+  unfinished: () => invoke<UnfinishedDraft[]>("unfinished"),
+  resumeDraft: (id: string) => invoke<ResumedDraft>("resume_draft", { id }),
+  discardDraft: (id: string, passphrase: string) => invoke<void>("discard_draft", { id, passphrase }),
+  roster: () => invoke<Participant[]>("roster"),
+  addParticipant: (code: string, name: string, contact: string | null) =>
+    invoke<void>("add_participant", { code, name, contact }),
+  updateParticipant: (code: string, name: string, contact: string | null) =>
+    invoke<void>("update_participant", { code, name, contact }),
+  removeParticipant: (code: string) => invoke<void>("remove_participant", { code }),
+  exportRoster: () => invoke<RosterExport>("export_roster"),
+  importRoster: (file: number[], passphrase: string) => invoke<RosterImported>("import_roster", { file, passphrase }),
+  outreach: () => invoke<Outreach[]>("outreach"),
+  saveOutreach: (outreach: Outreach) => invoke<void>("save_outreach", { outreach }),
+  report: (lang: Lang) => invoke<ReportsView>("report", { lang }),
   savePrefs: (prefs: Prefs) => invoke<Prefs>("save_prefs", { prefs }),
   activity: () => invoke<void>("activity"),
   syncView: () => invoke<SyncView>("sync_view"),
   syncNow: () => invoke<void>("sync_now"),
+  sendAgain: (id: string, revision: number) => invoke<boolean>("send_again", { id, revision }),
   onProgress: (f: (p: Progress) => void): Promise<UnlistenFn> => listen<Progress>("sync://progress", (e) => f(e.payload)),
   onSyncDone: (f: () => void): Promise<UnlistenFn> => listen("sync://done", () => f()),
   onSyncError: (f: (m: string) => void): Promise<UnlistenFn> => listen<string>("sync://error", (e) => f(e.payload)),

@@ -1,20 +1,37 @@
 // The UI's one piece of shared state: which screen shows, the language and text size.
-import type { Lang } from "./i18n";
+import type { Lang } from "../bindings/Lang";
+import type { Phase } from "../bindings/Phase";
+import type { TextSize } from "../bindings/TextSize";
+
+/** Who answers what in respondent mode; `draftId` carries on an unfinished questionnaire. */
+export type RespondentParams = {
+  meetingId: string;
+  instrumentId: string;
+  version: number;
+  respondent: string | null;
+  phase: Phase | null;
+  replaces: string | null;
+  draftId: string | null;
+};
 
 export type Screen =
   | { name: "loading" }
   | { name: "setup" }
   | { name: "unlock" }
+  | { name: "recover" }
+  | { name: "unfinished" }
   | { name: "meetings" }
   | { name: "meeting"; id: string }
-  | { name: "respondent"; meetingId: string; instrumentId: string; version: number; respondent: string | null; phase: "pre" | "post" | null }
+  | ({ name: "respondent" } & RespondentParams)
+  | { name: "roster" }
+  | { name: "outreach" }
   | { name: "report" }
   | { name: "sync" }
   | { name: "settings" };
 
 export const app = $state({
   lang: "it" as Lang,
-  textSize: "normal" as "normal" | "large" | "xlarge",
+  textSize: "normal" as TextSize,
   screen: { name: "loading" } as Screen,
   error: "" as string,
 });
