@@ -50,6 +50,7 @@ pub fn run() {
             commands::meetings::set_attendance,
             commands::meetings::mark_held,
             commands::meetings::cancel_meeting,
+            commands::collect::instrument_version,
             commands::collect::shown_items,
             commands::collect::save_answers,
             commands::collect::submit,

@@ -435,6 +435,12 @@ test("the roster moves to a new tablet, the outreach counters are kept, a quiz a
     await d.type("#roster-name", "Maria B. Bianchi");
     await d.click("#roster-save");
     await d.waitText(".roster-entry", (t) => t.includes("Maria B. Bianchi"));
+    // Adding under a code already in use never overwrites that carer's name.
+    await d.type("#roster-code", "C10");
+    await d.type("#roster-name", "Someone Else");
+    await d.click("#roster-save");
+    await d.waitText("#error", (t) => t.startsWith("This code is already on the roster"));
+    assert.equal((await d.invoke("roster")).ok[0].name, "Maria B. Bianchi");
     await d.click("#roster-export");
     const pass = await d.waitText("#roster-export-pass", (t) => t.length > 10);
     const file = await d.exec("return document.querySelector('#roster-export-path').dataset.path");

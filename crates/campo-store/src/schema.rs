@@ -7,7 +7,7 @@
 
 use crate::error::StoreError;
 use crate::lockout;
-use rusqlite::{Connection, Transaction, TransactionBehavior};
+use rusqlite::{Connection, OptionalExtension, Transaction, TransactionBehavior};
 
 /// Code a migration runs after its SQL, in the same transaction.
 type MigrationCode = fn(&Connection) -> Result<(), StoreError>;
@@ -165,7 +165,30 @@ DELETE FROM meta WHERE key = 'created_at';
 "#;
 
 fn v2_code(conn: &Connection) -> Result<(), StoreError> {
-    lockout::convert_wall_clock_retry(conn)
+    lockout::convert_wall_clock_retry(conn)?;
+    replace_timed_vault_id(conn)
+}
+
+/// The first release made the vault id a UUIDv7, which carries the vault's creation time
+/// to the millisecond. Nothing outside the vault knows that id (the first release's
+/// enrollment did not send it; the server knows the tablet by the device id it gave), so
+/// it is replaced by a UUIDv4 before any enrollment can send it.
+fn replace_timed_vault_id(conn: &Connection) -> Result<(), StoreError> {
+    let id: Option<String> = conn
+        .query_row("SELECT value FROM meta WHERE key = 'device_id'", [], |r| {
+            r.get(0)
+        })
+        .optional()?;
+    let timed = id
+        .and_then(|i| i.parse::<uuid::Uuid>().ok())
+        .is_some_and(|u| u.get_version_num() == 7);
+    if timed {
+        conn.execute(
+            "UPDATE meta SET value = ?1 WHERE key = 'device_id'",
+            [uuid::Uuid::new_v4().to_string()],
+        )?;
+    }
+    Ok(())
 }
 
 pub(crate) const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;

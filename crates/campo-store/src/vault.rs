@@ -245,8 +245,8 @@ impl Vault {
     }
 
     /// The id the vault is enrolled and re-enrolled under on the server: the same as
-    /// [`Vault::device_id`]. Vaults made by the first release keep their UUIDv7; newer
-    /// ones are UUIDv4.
+    /// [`Vault::device_id`]. Always a UUIDv4 (a first-release vault's UUIDv7, which told
+    /// when the vault was made, is replaced at its upgrade).
     pub fn vault_id(&self) -> Uuid {
         self.device_id
     }

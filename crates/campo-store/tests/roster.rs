@@ -70,6 +70,9 @@ fn update_and_remove_participants() {
     let before = v.pending_count().unwrap();
 
     v.remove_participant("C01").unwrap();
+    // The bodies that held the name do not linger in the WAL.
+    let wal = dir.path().join(format!("{}-wal", campo_store::FILE_NAME));
+    assert_eq!(std::fs::metadata(&wal).map(|m| m.len()).unwrap_or(0), 0);
     let codes: Vec<_> = v
         .participants()
         .unwrap()
@@ -171,7 +174,8 @@ fn a_replacement_tablet_imports_the_roster() {
         RosterImport {
             added: 1,
             updated: 1,
-            unchanged: 0
+            unchanged: 0,
+            skipped_removed: 0
         }
     );
     assert_eq!(
@@ -193,10 +197,25 @@ fn a_replacement_tablet_imports_the_roster() {
         RosterImport {
             added: 0,
             updated: 0,
-            unchanged: 2
+            unchanged: 2,
+            skipped_removed: 0
         }
     );
     assert_eq!(new.pending_count().unwrap(), pending + 2);
+
+    // A carer removed here stays removed: an older file does not bring their name back.
+    new.remove_participant("C01").unwrap();
+    let third = new.import_roster(&file, shown).unwrap();
+    assert_eq!(
+        third,
+        RosterImport {
+            added: 0,
+            updated: 0,
+            unchanged: 1,
+            skipped_removed: 1
+        }
+    );
+    assert!(roster_of(&new).iter().all(|(code, _, _)| code != "C01"));
 }
 
 #[test]

@@ -112,8 +112,10 @@ fn a_first_release_vault_opens_and_keeps_everything() {
             (BRUNO.to_string(), SlotKind::Passphrase),
         ]
     );
-    // The vault id stays the first release's UUIDv7: the server knows the tablet by it.
-    assert_eq!(v.device_id().to_string(), device_id);
+    // The first release's UUIDv7 vault id told when the vault was made: it is replaced by a
+    // UUIDv4 (nothing outside the vault knew it), and stays the same from then on.
+    assert_ne!(v.device_id().to_string(), device_id);
+    assert_eq!(v.vault_id().get_version_num(), 4);
     assert_eq!(v.vault_id(), v.device_id());
 
     // Every record reads back.

@@ -92,6 +92,20 @@ fn draft(v: &Vault, id: Uuid) -> AppResult<Submission> {
         .ok_or_else(|| AppError::new("no_draft", "no unfinished questionnaire with this id"))
 }
 
+/// The exact version a questionnaire was started on (an unfinished draft or a correction
+/// keeps its version after a sync brought a newer one).
+#[tauri::command]
+pub fn instrument_version(
+    state: State<'_, AppState>,
+    instrument_id: String,
+    instrument_version: u32,
+) -> AppResult<Instrument> {
+    state.with(|v| {
+        let catalog = crate::catalog::of(v)?;
+        Ok(instrument(&catalog, &instrument_id, instrument_version)?.clone())
+    })
+}
+
 /// The items asked for these answers (the respondent screen asks before each question).
 #[tauri::command]
 pub fn shown_items(

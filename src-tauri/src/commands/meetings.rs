@@ -50,10 +50,18 @@ pub struct MeetingView {
     pub roster: Vec<Participant>,
     /// A meeting another tablet owns: shown, never edited here.
     pub remote: bool,
+    /// Submissions the server refused: not offered for correction (the server would refuse
+    /// a correction of a submission it does not hold).
+    pub refused: Vec<Uuid>,
 }
 
 #[tauri::command]
 pub fn meeting_view(state: State<'_, AppState>, id: Uuid) -> AppResult<Option<MeetingView>> {
+    let shared = state.vault()?;
+    let refused: Vec<Uuid> = campo_sync::rejected(&shared)?
+        .into_iter()
+        .map(|r| r.id)
+        .collect();
     state.with(|v| {
         let Some(detail) = v.meeting(id)? else {
             return Ok(None);
@@ -70,6 +78,7 @@ pub fn meeting_view(state: State<'_, AppState>, id: Uuid) -> AppResult<Option<Me
             instruments,
             roster: v.participants()?,
             remote: detail.remote,
+            refused,
         }))
     })
 }

@@ -44,7 +44,20 @@ pub fn add_participant(
     contact: Option<String>,
 ) -> AppResult<()> {
     let p = participant(code, name, contact)?;
-    state.with(|v| Ok(v.add_participant(&p)?))
+    state.with(|v| {
+        // A code already on the roster belongs to someone: adding must never overwrite
+        // their name or contact (editing is `update_participant`).
+        if let Some(held) = v.participants()?.into_iter().find(|h| h.code == p.code) {
+            if held != p {
+                return Err(AppError::new(
+                    "participant_exists",
+                    "this code is already on the roster",
+                ));
+            }
+            return Ok(());
+        }
+        Ok(v.add_participant(&p)?)
+    })
 }
 
 /// Corrects a carer's name or contact; the code, which records carry, never changes.
@@ -101,6 +114,8 @@ pub struct RosterImported {
     pub added: u32,
     pub updated: u32,
     pub unchanged: u32,
+    /// Carers removed from this tablet, left removed.
+    pub skipped_removed: u32,
 }
 
 /// Merges a sealed roster file (read by the UI from a file the facilitator picked) by code.
@@ -122,5 +137,6 @@ pub fn import_roster(
         added: n(r.added),
         updated: n(r.updated),
         unchanged: n(r.unchanged),
+        skipped_removed: n(r.skipped_removed),
     })
 }

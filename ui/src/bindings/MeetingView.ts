@@ -12,4 +12,9 @@ instruments: Array<Instrument>, roster: Array<Participant>,
 /**
  * A meeting another tablet owns: shown, never edited here.
  */
-remote: boolean, };
+remote: boolean, 
+/**
+ * Submissions the server refused: not offered for correction (the server would refuse
+ * a correction of a submission it does not hold).
+ */
+refused: Array<string>, };

@@ -22,6 +22,7 @@ import type { Participant } from "../bindings/Participant";
 import type { RosterExport } from "../bindings/RosterExport";
 import type { RosterImported } from "../bindings/RosterImported";
 import type { Outreach } from "../bindings/Outreach";
+import type { Instrument } from "../bindings/Instrument";
 import { errorText } from "./i18n";
 
 type Answers = Submission["answers"];
@@ -61,6 +62,8 @@ export const api = {
   setAttendance: (id: string, attendance: Attendance) => invoke<Meeting>("set_attendance", { id, attendance }),
   markHeld: (id: string) => invoke<Meeting>("mark_held", { id }),
   cancelMeeting: (id: string, reason: string) => invoke<Meeting>("cancel_meeting", { id, reason }),
+  instrumentVersion: (instrumentId: string, instrumentVersion: number) =>
+    invoke<Instrument>("instrument_version", { instrumentId, instrumentVersion }),
   shownItems: (instrumentId: string, instrumentVersion: number, answers: Answers) =>
     invoke<string[]>("shown_items", { instrumentId, instrumentVersion, answers }),
   saveAnswers: (draft: DraftInput) => invoke<DraftSaved>("save_answers", { draft }),

@@ -178,7 +178,7 @@ const it = {
   roster_import: "Importa un elenco",
   roster_file: "File dell'elenco",
   roster_file_pass: "Frase del file",
-  roster_imported: "{added} aggiunti, {updated} aggiornati, {unchanged} invariati.",
+  roster_imported: "{added} aggiunti, {updated} aggiornati, {unchanged} invariati, {removed} rimossi da questo tablet e non ripresi.",
   outreach: "Diffusione",
   outreach_text: "I contatori del progetto, un mese alla volta.",
   period: "Mese",
@@ -212,6 +212,7 @@ const it = {
   err_wrong_roster_passphrase: "Frase del file errata.",
   err_roster_file_altered: "Il file è danneggiato o è stato modificato.",
   err_participant_not_found: "Partecipante non trovato.",
+  err_participant_exists: "Questo codice è già nell'elenco: per cambiarne il nome usa Modifica.",
   err_vault_secret_mismatch: "Il server conosce già questo tablet con un'altra chiave: chiedi aiuto al coordinatore.",
   err_vault_in_other_project: "Questo tablet appartiene a un altro progetto.",
 };
@@ -391,7 +392,7 @@ const en: Dict = {
   roster_import: "Import a roster",
   roster_file: "Roster file",
   roster_file_pass: "The file's passphrase",
-  roster_imported: "{added} added, {updated} updated, {unchanged} unchanged.",
+  roster_imported: "{added} added, {updated} updated, {unchanged} unchanged, {removed} removed from this tablet and left out.",
   outreach: "Outreach",
   outreach_text: "The project's counters, one month at a time.",
   period: "Month",
@@ -425,6 +426,7 @@ const en: Dict = {
   err_wrong_roster_passphrase: "Wrong passphrase for this file.",
   err_roster_file_altered: "The file is damaged or was altered.",
   err_participant_not_found: "Participant not found.",
+  err_participant_exists: "This code is already on the roster: use Edit to change its name.",
   err_vault_secret_mismatch: "The server already knows this tablet under another key: ask the coordinator.",
   err_vault_in_other_project: "This tablet belongs to another project.",
 };

@@ -149,6 +149,8 @@ impl Vault {
             false,
         )?;
         tx.commit()?;
+        // The bodies that held the name may still sit in the WAL: copy it out and empty it.
+        crate::schema::checkpoint(&self.conn)?;
         Ok(())
     }
 

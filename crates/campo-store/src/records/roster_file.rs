@@ -64,12 +64,15 @@ impl std::fmt::Debug for RosterPassphrase {
 /// What an import did, counted by code.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct RosterImport {
-    /// Codes not on this roster (or removed from it), now added.
+    /// Codes not on this roster, now added.
     pub added: usize,
     /// Codes on the roster whose name or contact the file changed.
     pub updated: usize,
     /// Codes on the roster exactly as in the file.
     pub unchanged: usize,
+    /// Codes removed from this roster: a carer removed here is not brought back by an
+    /// older file (their name was erased on purpose).
+    pub skipped_removed: usize,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -215,7 +218,7 @@ impl Vault {
     }
 
     /// Merges a roster file by code, in one transaction: new codes are added, known ones
-    /// take the file's name and contact. A wrong passphrase, a file cut short or altered,
+    /// take the file's name and contact, codes removed here stay removed. A wrong passphrase, a file cut short or altered,
     /// too large or with too many entries is refused with nothing changed.
     pub fn import_roster(&self, file: &[u8], passphrase: &str) -> Result<RosterImport, StoreError> {
         let participants = open(file, passphrase)?;
@@ -223,6 +226,10 @@ impl Vault {
         let mut roster = self.roster()?;
         let mut counts = RosterImport::default();
         for p in &participants {
+            if matches!(roster.get(&p.code), Some((_, _, e)) if e.removed) {
+                counts.skipped_removed += 1;
+                continue;
+            }
             match self.store_participant(&tx, &mut roster, p, false)? {
                 Stored::Added => counts.added += 1,
                 Stored::Updated => counts.updated += 1,
