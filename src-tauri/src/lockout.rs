@@ -31,7 +31,7 @@ pub fn spawn(app: AppHandle) {
                 *held = Vault::open(&state.data_dir).ok();
             }
             if let Some(locked) = held.as_ref() {
-                if locked.retry_after().map(|d| !d.is_zero()).unwrap_or(false) {
+                if locked.delay_running().unwrap_or(false) {
                     let _ = locked.save_lockout_progress();
                 }
             }

@@ -21,6 +21,9 @@ pub struct LockedVault {
     conn: Connection,
     dir: PathBuf,
     unlock: Countdown,
+    /// The leave check's delay keeps counting while the vault is locked: the app is
+    /// running, so the time counts.
+    leave: Countdown,
 }
 
 /// An unlocked vault. Holds the data key until locked or dropped, when it is wiped.
@@ -219,10 +222,12 @@ impl Vault {
         }
         let conn = open_connection(&dir.join(FILE_NAME))?;
         let unlock = Countdown::load(&UNLOCK, &conn)?;
+        let leave = Countdown::load(&LEAVE, &conn)?;
         Ok(LockedVault {
             conn,
             dir: dir.to_path_buf(),
             unlock,
+            leave,
         })
     }
 
@@ -233,10 +238,16 @@ impl Vault {
             dek,
             dir,
             unlock,
+            leave,
             ..
         } = self;
         drop(dek); // ZeroizeOnDrop wipes it
-        LockedVault { conn, dir, unlock }
+        LockedVault {
+            conn,
+            dir,
+            unlock,
+            leave,
+        }
     }
 
     /// The vault's id, made at setup: the id this tablet is known by on the server.
@@ -436,10 +447,18 @@ impl LockedVault {
         self.unlock.remaining(&self.conn)
     }
 
-    /// Writes the remaining delay, so that a restart resumes from it rather than from the
-    /// delay's start. The app calls this every second while a delay runs.
+    /// Writes the remaining delays (unlocking, and the leave check's, which keeps counting
+    /// while locked), so that a restart resumes from them rather than from their start. The
+    /// app calls this every second while [`LockedVault::delay_running`].
     pub fn save_lockout_progress(&self) -> Result<(), StoreError> {
-        self.unlock.save_progress(&self.conn)
+        self.unlock.save_progress(&self.conn)?;
+        self.leave.save_progress(&self.conn)
+    }
+
+    /// Whether either delay (unlocking, or the leave check's) is still running.
+    pub fn delay_running(&self) -> Result<bool, StoreError> {
+        Ok(!self.unlock.remaining(&self.conn)?.is_zero()
+            || !self.leave.remaining(&self.conn)?.is_zero())
     }
 
     /// Wrong passphrases so far (reset by a successful unlock).
@@ -501,7 +520,6 @@ impl LockedVault {
         let device_id = device_id
             .parse()
             .map_err(|_| StoreError::Damaged("the device id is not a UUID".into()))?;
-        let leave = Countdown::load(&LEAVE, &self.conn)?;
         Ok(Vault {
             conn: self.conn,
             dek,
@@ -509,7 +527,7 @@ impl LockedVault {
             device_id,
             slot: name,
             unlock: self.unlock,
-            leave,
+            leave: self.leave,
         })
     }
 }

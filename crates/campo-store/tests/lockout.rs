@@ -167,3 +167,28 @@ fn the_leave_delay_progress_is_saved_too() {
     assert!(wait <= Duration::from_millis(saved as u64), "{wait:?}");
     assert!(wait > Duration::from_millis(saved as u64 - 300), "{wait:?}");
 }
+
+#[test]
+fn the_leave_delay_keeps_counting_while_the_vault_is_locked() {
+    let (dir, v) = new_vault();
+    for _ in 0..5 {
+        assert!(!v.verify_leave_passphrase("a carer's guess").unwrap());
+    }
+    let locked = v.lock();
+    assert!(
+        locked.delay_running().unwrap(),
+        "the leave delay runs while locked"
+    );
+    std::thread::sleep(Duration::from_millis(1_100));
+    locked.save_lockout_progress().unwrap();
+    let saved = meta(dir.path(), "leave_remaining_ms").unwrap();
+    assert!((28_500..=28_950).contains(&saved), "{saved}");
+    assert_eq!(
+        meta(dir.path(), "lockout_remaining_ms").unwrap_or(0),
+        0,
+        "the facilitator's unlock is not delayed by a carer's guesses"
+    );
+    let v = locked.unlock(PASS).unwrap();
+    let wait = locked_out(v.verify_leave_passphrase(PASS));
+    assert!(wait <= Duration::from_millis(saved as u64), "{wait:?}");
+}
