@@ -3,6 +3,7 @@
 import { app } from "./state.svelte";
 
 import type { Lang } from "../bindings/Lang";
+import type { Text } from "../bindings/Text";
 export type { Lang };
 
 const it = {
@@ -448,6 +449,6 @@ export function errorText(code: string, message: string): string {
 }
 
 /** An instrument's or report's own bilingual text. */
-export function tx(text: { it: string; en: string } | null | undefined): string {
+export function tx(text: Text | null | undefined): string {
   return text ? text[app.lang] : "";
 }
