@@ -114,3 +114,29 @@ fn a_pulled_copy_never_overwrites_this_tablets_meeting() {
     // Still this tablet's to edit.
     assert_eq!(v.mark_held(mine.id).unwrap().revision, 2);
 }
+
+#[test]
+fn this_tablets_report_input_leaves_pulled_meetings_out() {
+    let (_dir, v) = new_vault();
+    let mine = v.create_meeting(new_meeting("Sala", "Mine", 3)).unwrap();
+    let theirs = remote_meeting(&v, 1, "Another tablet's");
+    v.put_remote_meeting(&theirs).unwrap();
+    let all: Vec<_> = v
+        .report_input()
+        .unwrap()
+        .meetings
+        .iter()
+        .map(|m| m.id)
+        .collect();
+    assert!(all.contains(&mine.id) && all.contains(&theirs.id));
+    let own: Vec<_> = v
+        .own_report_input()
+        .unwrap()
+        .meetings
+        .iter()
+        .map(|m| m.id)
+        .collect();
+    assert!(own.contains(&mine.id));
+    assert!(!own.contains(&theirs.id));
+    assert_eq!(own.len(), all.len() - 1);
+}

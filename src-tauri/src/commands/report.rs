@@ -61,7 +61,7 @@ fn view(report: Report, lang: Lang) -> ReportView {
 pub fn report(state: State<'_, AppState>, lang: Lang) -> AppResult<ReportsView> {
     state.with(|v| {
         let tablet = compute(
-            &v.report_input()?,
+            &v.own_report_input()?,
             &crate::catalog::of(v)?,
             // The project's targets as the server last sent them; the study's defaults
             // until the first sync.

@@ -3,6 +3,8 @@
 use crate::error::StoreError;
 use crate::vault::Vault;
 use campo_core::report::ReportInput;
+use std::collections::HashSet;
+use uuid::Uuid;
 
 impl Vault {
     /// Current meeting revisions (this device's and pulled ones), final submissions and
@@ -13,5 +15,30 @@ impl Vault {
             submissions: self.final_submissions()?,
             outreach: self.outreach()?,
         })
+    }
+
+    /// The same without the meetings pulled from other tablets: the figures of this
+    /// tablet alone (its report says "this tablet"; the project's come from the server).
+    pub fn own_report_input(&self) -> Result<ReportInput, StoreError> {
+        let remote = self.remote_meeting_ids()?;
+        let mut input = self.report_input()?;
+        input.meetings.retain(|m| !remote.contains(&m.id));
+        Ok(input)
+    }
+
+    fn remote_meeting_ids(&self) -> Result<HashSet<Uuid>, StoreError> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT DISTINCT id FROM records WHERE kind = 'meeting' AND origin = 'remote'",
+        )?;
+        let ids = stmt.query_map([], |r| r.get::<_, String>(0))?;
+        let mut out = HashSet::new();
+        for id in ids {
+            let id = id?;
+            out.insert(
+                id.parse()
+                    .map_err(|_| StoreError::Damaged(format!("record id {id:?} is not a UUID")))?,
+            );
+        }
+        Ok(out)
     }
 }
