@@ -164,6 +164,21 @@ const it = {
   refused_none: "Nessun dato rifiutato.",
   send_again: "Invia di nuovo",
   reason_unknown_instrument: "Il server non conosce ancora questo questionario: verrà inviato appena lo conoscerà.",
+  reason_unknown_instrument_version: "Il server non conosce ancora questa versione del questionario: verrà inviata appena la conoscerà.",
+  reason_invalid_answers: "Le risposte non rispettano le regole del questionario.",
+  reason_phase_missing: "Manca il momento (prima o dopo il corso).",
+  reason_phase_not_allowed: "Questo questionario non prevede un momento prima o dopo.",
+  reason_respondent_on_anonymous: "Un questionario anonimo non può portare il codice di un partecipante.",
+  reason_owned_by_another_device: "Questo dato appartiene a un altro tablet.",
+  reason_revision_conflict: "Il server ha già un'altra versione di questo dato.",
+  reason_kind_mismatch: "Il server conosce questo identificativo come un altro tipo di dato.",
+  reason_replaces_unknown: "La risposta corretta non è sul server.",
+  reason_replaces_not_yours: "La risposta corretta appartiene a un altro tablet.",
+  reason_replaces_mismatch: "La correzione non riguarda lo stesso incontro e questionario.",
+  reason_already_replaced: "Questa risposta era già stata corretta.",
+  reason_roster_code_invalid: "Il codice del partecipante non è valido.",
+  reason_outreach_period_invalid: "Il mese dei contatori non è valido.",
+  reason_record_too_large: "Questo dato è troppo grande per essere inviato.",
   report_tablet: "Questo tablet",
   report_project: "Il progetto",
   report_project_as_of: "Dati di tutti i tablet, calcolati dal server il {when}.",
@@ -378,6 +393,21 @@ const en: Dict = {
   refused_none: "Nothing refused.",
   send_again: "Send again",
   reason_unknown_instrument: "The server does not know this questionnaire yet: it is sent as soon as it does.",
+  reason_unknown_instrument_version: "The server does not know this version of the questionnaire yet: it is sent as soon as it does.",
+  reason_invalid_answers: "The answers do not follow the questionnaire's rules.",
+  reason_phase_missing: "The moment (before or after the course) is missing.",
+  reason_phase_not_allowed: "This questionnaire has no before or after.",
+  reason_respondent_on_anonymous: "An anonymous questionnaire cannot carry a participant's code.",
+  reason_owned_by_another_device: "This record belongs to another tablet.",
+  reason_revision_conflict: "The server already holds another version of this record.",
+  reason_kind_mismatch: "The server knows this id as another kind of record.",
+  reason_replaces_unknown: "The answer being corrected is not on the server.",
+  reason_replaces_not_yours: "The answer being corrected belongs to another tablet.",
+  reason_replaces_mismatch: "The correction is not for the same meeting and questionnaire.",
+  reason_already_replaced: "This answer had already been corrected.",
+  reason_roster_code_invalid: "The participant code is not valid.",
+  reason_outreach_period_invalid: "The counters' month is not valid.",
+  reason_record_too_large: "This record is too large to send.",
   report_tablet: "This tablet",
   report_project: "The project",
   report_project_as_of: "All tablets' data, computed by the server on {when}.",
@@ -445,6 +475,16 @@ export function t(key: Key, vars: Record<string, string | number> = {}): string 
 /** The app's words for an error's stable code, or the error's own message when there are none. */
 export function errorText(code: string, message: string): string {
   const key = ("err_" + code) as Key;
+  return key in it ? t(key) : message;
+}
+
+/**
+ * Why the server refused a record, in the app's words for its stable code (every
+ * answer_* code is one kind of fault for the facilitator); the server's own message
+ * otherwise.
+ */
+export function reasonText(code: string | null, message: string): string {
+  const key = ("reason_" + (code?.startsWith("answer_") ? "invalid_answers" : code ?? "")) as Key;
   return key in it ? t(key) : message;
 }
 
