@@ -3,7 +3,7 @@
 //! killing the app or moving the clock forward neither shortens nor resets it.
 
 use crate::state::AppState;
-use campo_store::Vault;
+use campo_store::{LockedVault, Vault};
 use std::time::Duration;
 use tauri::{AppHandle, Manager};
 
@@ -26,22 +26,28 @@ pub fn spawn(app: AppHandle) {
                 }
                 continue;
             }
-            let mut held = state.locked.lock().expect("locked vault");
-            if held.is_none() && Vault::exists(&state.data_dir) {
-                *held = Vault::open(&state.data_dir).ok();
-            }
-            if let Some(locked) = held.as_ref() {
+            with_locked(&state, |locked| {
                 if locked.delay_running().unwrap_or(false) {
                     let _ = locked.save_lockout_progress();
                 }
-            }
+            });
         }
     });
 }
 
+/// Runs `f` on the vault file held open while locked, opening it first if it is not held
+/// yet; None when there is no vault (first run) or it cannot be opened.
+pub fn with_locked<T>(state: &AppState, f: impl FnOnce(&LockedVault) -> T) -> Option<T> {
+    let mut held = state.locked.lock().expect("locked vault");
+    if held.is_none() && Vault::exists(&state.data_dir) {
+        *held = Vault::open(&state.data_dir).ok();
+    }
+    held.as_ref().map(f)
+}
+
 /// The vault file to try a passphrase on: the one held open (its delay already counted
 /// down), or a fresh open.
-pub fn take_locked(state: &AppState) -> crate::error::AppResult<campo_store::LockedVault> {
+pub fn take_locked(state: &AppState) -> crate::error::AppResult<LockedVault> {
     if let Some(held) = state.locked.lock().expect("locked vault").take() {
         return Ok(held);
     }

@@ -67,6 +67,8 @@ pub enum StoreError {
     RemoteMeeting(Uuid),
     #[error("no participant with code {0:?} on the roster")]
     ParticipantNotFound(String),
+    #[error("the code {0:?} is already on the roster")]
+    ParticipantExists(String),
     #[error("correction {id} refused: {problem}")]
     Correction {
         id: Uuid,
@@ -136,6 +138,7 @@ impl StoreError {
             StoreError::MeetingNotFound(_) => "meeting_not_found",
             StoreError::RemoteMeeting(_) => "remote_meeting",
             StoreError::ParticipantNotFound(_) => "participant_not_found",
+            StoreError::ParticipantExists(_) => "participant_exists",
             StoreError::Correction { problem, .. } => problem.code(),
             StoreError::RosterFileTooLarge { .. } => "roster_file_too_large",
             StoreError::RosterFileInvalid(_) => "roster_file_invalid",

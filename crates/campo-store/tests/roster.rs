@@ -120,6 +120,35 @@ fn update_and_remove_participants() {
     assert_eq!(v.participants().unwrap()[0].name, "Maria Bianchi");
 }
 
+#[test]
+fn adding_never_overwrites_a_code_in_use() {
+    let (_dir, v) = new_vault();
+    v.add_new_participant(&person("C01", "Maria Rossi", Some("333 1234567")))
+        .unwrap();
+    let pending = v.pending_count().unwrap();
+    // The same entry again is harmless.
+    v.add_new_participant(&person("C01", "Maria Rossi", Some("333 1234567")))
+        .unwrap();
+    assert!(matches!(
+        v.add_new_participant(&person("C01", "Someone Else", None)),
+        Err(StoreError::ParticipantExists(code)) if code == "C01"
+    ));
+    assert_eq!(
+        roster_of(&v),
+        [(
+            "C01".into(),
+            "Maria Rossi".into(),
+            Some("333 1234567".into())
+        )]
+    );
+    assert_eq!(v.pending_count().unwrap(), pending);
+    // A removed code is free again.
+    v.remove_participant("C01").unwrap();
+    v.add_new_participant(&person("C01", "Anna Neri", None))
+        .unwrap();
+    assert_eq!(roster_of(&v), [("C01".into(), "Anna Neri".into(), None)]);
+}
+
 fn roster_of(v: &Vault) -> Vec<(String, String, Option<String>)> {
     v.participants()
         .unwrap()

@@ -3,7 +3,7 @@
 
 use super::{DEVICE_TOKEN, FACILITATOR, SERVER_URL};
 use crate::error::{AppError, AppResult};
-use crate::lockout::take_locked;
+use crate::lockout::{take_locked, with_locked};
 use crate::state::AppState;
 use campo_store::{SlotKind, Vault};
 use serde::Serialize;
@@ -21,24 +21,15 @@ pub struct AppStatus {
 
 #[tauri::command]
 pub fn app_status(state: State<'_, AppState>) -> AppStatus {
-    let exists = Vault::exists(&state.data_dir);
-    let retry_after_secs = if exists {
-        let mut held = state.locked.lock().expect("locked vault");
-        if held.is_none() {
-            *held = Vault::open(&state.data_dir).ok();
-        }
-        held.as_ref()
-            .and_then(|l| l.retry_after().ok())
-            .map(|d| {
-                u32::try_from(d.as_secs().saturating_add(u64::from(d.subsec_nanos() > 0)))
-                    .unwrap_or(u32::MAX)
-            })
-            .unwrap_or(0)
-    } else {
-        0
-    };
+    let retry_after_secs = with_locked(&state, |l| l.retry_after().ok())
+        .flatten()
+        .map(|d| {
+            u32::try_from(d.as_secs().saturating_add(u64::from(d.subsec_nanos() > 0)))
+                .unwrap_or(u32::MAX)
+        })
+        .unwrap_or(0);
     AppStatus {
-        vault_exists: exists,
+        vault_exists: Vault::exists(&state.data_dir),
         unlocked: state.vault.lock().expect("vault slot").is_some(),
         retry_after_secs,
         prefs: state.prefs.lock().expect("prefs").clone(),

@@ -57,8 +57,7 @@ pub struct MeetingView {
 
 #[tauri::command]
 pub fn meeting_view(state: State<'_, AppState>, id: Uuid) -> AppResult<Option<MeetingView>> {
-    let shared = state.vault()?;
-    let refused: Vec<Uuid> = campo_sync::rejected(&shared)?
+    let refused: Vec<Uuid> = campo_sync::rejected(&*state.vault()?)?
         .into_iter()
         .map(|r| r.id)
         .collect();

@@ -44,20 +44,8 @@ pub fn add_participant(
     contact: Option<String>,
 ) -> AppResult<()> {
     let p = participant(code, name, contact)?;
-    state.with(|v| {
-        // A code already on the roster belongs to someone: adding must never overwrite
-        // their name or contact (editing is `update_participant`).
-        if let Some(held) = v.participants()?.into_iter().find(|h| h.code == p.code) {
-            if held != p {
-                return Err(AppError::new(
-                    "participant_exists",
-                    "this code is already on the roster",
-                ));
-            }
-            return Ok(());
-        }
-        Ok(v.add_participant(&p)?)
-    })
+    // A code in use belongs to someone: adding never overwrites their name or contact.
+    state.with(|v| Ok(v.add_new_participant(&p)?))
 }
 
 /// Corrects a carer's name or contact; the code, which records carry, never changes.

@@ -21,19 +21,18 @@ pub struct SyncView {
 
 #[tauri::command]
 pub fn sync_view(state: State<'_, AppState>) -> AppResult<SyncView> {
-    let shared = state.vault()?;
-    let rejected = campo_sync::rejected(&shared)?;
-    let v = shared
-        .lock()
-        .map_err(|_| crate::error::AppError::new("store", "vault poisoned"))?;
-    let mut status = state.sync.lock().expect("sync status").clone();
-    status.last_sync = v.setting(LAST_SYNC)?;
-    Ok(SyncView {
-        server_url: v.setting(SERVER_URL)?,
-        enrolled: v.setting(DEVICE_TOKEN)?.is_some(),
-        pending: v.pending_count()?,
-        status,
-        rejected,
+    // Read first: campo-sync takes the vault's lock itself.
+    let rejected = campo_sync::rejected(&*state.vault()?)?;
+    state.with(|v| {
+        let mut status = state.sync.lock().expect("sync status").clone();
+        status.last_sync = v.setting(LAST_SYNC)?;
+        Ok(SyncView {
+            server_url: v.setting(SERVER_URL)?,
+            enrolled: v.setting(DEVICE_TOKEN)?.is_some(),
+            pending: v.pending_count()?,
+            status,
+            rejected,
+        })
     })
 }
 

@@ -32,6 +32,18 @@ pub(crate) enum Stored {
     Unchanged,
 }
 
+/// Which entries a store may touch.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Mode {
+    /// Add a new code or revise a known one (a roster file's merge).
+    AddOrRevise,
+    /// Revise a code on the roster only.
+    Revise,
+    /// Add a new code only: a code in use belongs to someone else, whose name must not be
+    /// overwritten (saving the very same entry again is harmless).
+    Add,
+}
+
 /// The roster by code, as stored: id, current revision and entry (removed ones too).
 pub(crate) type Roster = HashMap<String, (Uuid, u32, RosterEntry)>;
 
@@ -47,22 +59,24 @@ impl Vault {
             .collect())
     }
 
-    /// Adds or revises the entry for `participant.code`, in the caller's transaction, and
-    /// keeps `roster` current; an identical entry changes nothing. `must_exist` refuses a
-    /// code not on the roster.
+    /// Adds or revises the entry for `participant.code`, as `mode` allows, in the caller's
+    /// transaction, and keeps `roster` current; an identical entry changes nothing.
     pub(crate) fn store_participant(
         &self,
         tx: &Connection,
         roster: &mut Roster,
         participant: &Participant,
-        must_exist: bool,
+        mode: Mode,
     ) -> Result<Stored, StoreError> {
         let (id, revision, stored) = match roster.get(&participant.code) {
             Some((_, _, e)) if !e.removed && e.participant == *participant => {
                 return Ok(Stored::Unchanged)
             }
+            Some((_, _, e)) if !e.removed && mode == Mode::Add => {
+                return Err(StoreError::ParticipantExists(participant.code.clone()))
+            }
             Some((id, rev, e)) if !e.removed => (*id, rev + 1, Stored::Updated),
-            _ if must_exist => {
+            _ if mode == Mode::Revise => {
                 return Err(StoreError::ParticipantNotFound(participant.code.clone()))
             }
             // A removed code comes back as a new revision of its old entry.
@@ -87,20 +101,27 @@ impl Vault {
     /// Adds a carer, or stores a new revision if the code is already on the roster.
     /// Saving an identical entry again changes nothing.
     pub fn add_participant(&self, participant: &Participant) -> Result<(), StoreError> {
-        let tx = immediate(&self.conn)?;
-        let mut roster = self.roster()?;
-        if self.store_participant(&tx, &mut roster, participant, false)? != Stored::Unchanged {
-            tx.commit()?;
-        }
-        Ok(())
+        self.save_participant(participant, Mode::AddOrRevise)
+    }
+
+    /// Adds a carer under a code not in use: `ParticipantExists` for a code on the roster
+    /// with another name or contact, which is left as it was (the same entry again is
+    /// harmless). What a facilitator's "add" does; corrections go through
+    /// [`Vault::update_participant`].
+    pub fn add_new_participant(&self, participant: &Participant) -> Result<(), StoreError> {
+        self.save_participant(participant, Mode::Add)
     }
 
     /// Corrects the name or contact of a carer already on the roster (found by code; the
     /// code never changes). `ParticipantNotFound` for a code not on the roster.
     pub fn update_participant(&self, participant: &Participant) -> Result<(), StoreError> {
+        self.save_participant(participant, Mode::Revise)
+    }
+
+    fn save_participant(&self, participant: &Participant, mode: Mode) -> Result<(), StoreError> {
         let tx = immediate(&self.conn)?;
         let mut roster = self.roster()?;
-        if self.store_participant(&tx, &mut roster, participant, true)? != Stored::Unchanged {
+        if self.store_participant(&tx, &mut roster, participant, mode)? != Stored::Unchanged {
             tx.commit()?;
         }
         Ok(())

@@ -19,7 +19,7 @@
 //! JSON `{"participants": [...]}`.
 
 use super::immediate;
-use super::participants::Stored;
+use super::participants::{Mode, Stored};
 use crate::codes;
 use crate::crypto::{self, KEY_LEN};
 use crate::error::StoreError;
@@ -230,7 +230,7 @@ impl Vault {
                 counts.skipped_removed += 1;
                 continue;
             }
-            match self.store_participant(&tx, &mut roster, p, false)? {
+            match self.store_participant(&tx, &mut roster, p, Mode::AddOrRevise)? {
                 Stored::Added => counts.added += 1,
                 Stored::Updated => counts.updated += 1,
                 Stored::Unchanged => counts.unchanged += 1,
