@@ -11,11 +11,14 @@ pub mod error;
 #[cfg(test)]
 mod failure_tests;
 mod identity;
+pub mod network;
 pub mod progress;
 pub mod project_report;
 mod pull;
 pub mod rejected;
+pub mod schedule;
 pub mod sync;
+pub mod sync_loop;
 #[cfg(test)]
 mod sync_tests;
 #[cfg(test)]
@@ -24,10 +27,13 @@ mod test_server;
 pub use backoff::Backoff;
 pub use client::{ClientOptions, SyncClient};
 pub use error::{FailureClass, SyncError};
+pub use network::{listen, NetworkSignal, OnChange};
 pub use progress::Progress;
 pub use project_report::project_report;
 pub use rejected::{
     rejected, retry_rejected, retry_rejected_one, RejectedRecord, UNKNOWN_INSTRUMENT_CODES,
 };
+pub use schedule::{Action, LinkState, Plan, SchedulePolicy, Scheduler};
 pub use sync::{project_targets, project_targets_of, sync_once, SyncSummary};
+pub use sync_loop::{LoopEvent, SyncHost, SyncTarget};
 pub use wire::ProjectReport;
