@@ -22,7 +22,8 @@ if [ "$what" = all ]; then
                  libxdo-dev xvfb xauth webkit2gtk-driver nodejs npm)
 fi
 if [ "$for_tests" = test ]; then
-  apt_packages+=(postgresql python3-venv sqlite3)
+  # dbus-daemon: a private bus for the NetworkManager signal test.
+  apt_packages+=(postgresql python3-venv sqlite3 dbus-daemon)
 fi
 
 missing=()

@@ -6,6 +6,7 @@ mod commands;
 mod error;
 mod idle;
 mod lockout;
+mod network_signal;
 mod prefs;
 mod state;
 mod sync_task;

@@ -1,5 +1,6 @@
-//! Display preferences the unlock screen already needs (language, text size, idle lock),
-//! kept beside the vault in clear: none of them says anything about a carer. Everything
+//! Display preferences the unlock screen already needs (language, text size, idle lock)
+//! and how often to probe for signal, kept beside the vault in clear: none of them says
+//! anything about a carer. Everything
 //! else (server, token, sync cursor) lives sealed in the vault's settings.
 
 use campo_core::Lang;
@@ -23,6 +24,18 @@ pub struct Prefs {
     pub language: Lang,
     pub text_size: TextSize,
     pub idle_lock_minutes: u32,
+    /// While records wait and there is no network, probe for signal this often (seconds).
+    /// Files written before the setting existed get the default.
+    #[serde(default = "default_probe_seconds")]
+    pub probe_seconds: u32,
+}
+
+/// The probe intervals the Sync screen offers: short enough to catch a few minutes of
+/// signal in a village, long enough that the radio is not kept awake (see docs/sync.md).
+pub const PROBE_SECONDS: std::ops::RangeInclusive<u32> = 5..=300;
+
+fn default_probe_seconds() -> u32 {
+    15
 }
 
 impl Default for Prefs {
@@ -31,6 +44,7 @@ impl Default for Prefs {
             language: Lang::It,
             text_size: TextSize::Normal,
             idle_lock_minutes: 10,
+            probe_seconds: default_probe_seconds(),
         }
     }
 }

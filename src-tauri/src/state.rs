@@ -27,6 +27,12 @@ pub struct SyncStatus {
     pub failure: Option<campo_sync::FailureClass>,
     pub records_sent: u64,
     pub records_total: u64,
+    /// How the link looked at the last attempt: offline (probing), server trouble
+    /// (backing off), needs attention, or fine.
+    pub link: campo_sync::LinkState,
+    /// What the background sync does next (a probe or a sync) and when (RFC 3339).
+    pub next_action: Option<campo_sync::Action>,
+    pub next_at: Option<String>,
 }
 
 pub struct AppState {
@@ -42,6 +48,8 @@ pub struct AppState {
     /// CAMPO_IDLE_LOCK_SECONDS: overrides the minutes setting, so that tests need not wait.
     pub idle_override: Option<Duration>,
     pub sync_wake: Notify,
+    /// Notified by the system's network-change signal (see network_signal.rs).
+    pub network_changed: Arc<Notify>,
     pub sync: Mutex<SyncStatus>,
 }
 
@@ -62,6 +70,7 @@ impl AppState {
             last_activity: Mutex::new(Instant::now()),
             idle_override,
             sync_wake: Notify::new(),
+            network_changed: Arc::new(Notify::new()),
             sync: Mutex::new(SyncStatus::default()),
         }
     }

@@ -1,124 +1,112 @@
-//! The background sync: runs at start, when woken (a final record saved, "Sync now",
-//! unlock, enrollment) and on the backoff timer; emits "sync://progress" and "sync://done".
+//! The background sync: campo-sync's loop, with the app as its host. It runs at start,
+//! when woken (a final record saved, "Sync now", unlock, enrollment), when the system says
+//! the network changed, and when the scheduler's wait ends (a probe every few seconds
+//! while offline with records waiting, a backoff while the server is in trouble). It
+//! emits "sync://progress", "sync://done", "sync://error" and "sync://plan".
 
-use crate::commands::{DEVICE_TOKEN, LAST_SYNC, SERVER_URL};
+use crate::commands::{DEVICE_TOKEN, SERVER_URL};
 use crate::state::AppState;
-use campo_sync::{sync_once, Backoff, FailureClass, Progress, SyncClient};
+use campo_sync::{
+    Backoff, LoopEvent, Progress, SchedulePolicy, SyncClient, SyncError, SyncHost, SyncTarget,
+};
 use std::time::Duration;
 use tauri::{AppHandle, Emitter, Manager};
 
-/// After a sync that worked, look again this often (new records wake the task anyway).
-const IDLE_RECHECK: Duration = Duration::from_secs(300);
-/// After a sync that stopped at its page bound with more waiting on the server.
-const MORE_TO_PULL: Duration = Duration::from_secs(2);
-
 pub fn spawn(app: AppHandle) {
+    let state = app.state::<AppState>();
+    match crate::network_signal::listen(state.network_changed.clone()) {
+        Ok(name) => eprintln!("campo: listening to {name} for network changes"),
+        Err(why) => eprintln!("campo: no network-change signal ({why}); probing alone"),
+    }
     tauri::async_runtime::spawn(async move {
-        let mut backoff = Backoff::new(Duration::from_secs(5), Duration::from_secs(600));
-        loop {
-            let wait = match run_once(&app).await {
-                Outcome::Done => {
-                    backoff.reset();
-                    IDLE_RECHECK
-                }
-                Outcome::MoreToPull => {
-                    backoff.reset();
-                    MORE_TO_PULL
-                }
-                Outcome::NothingToDo => IDLE_RECHECK,
-                Outcome::Failed => backoff.next_delay(),
-            };
-            let state = app.state::<AppState>();
-            tokio::select! {
-                _ = state.sync_wake.notified() => {}
-                _ = tokio::time::sleep(wait) => {}
-            }
-        }
+        let host = AppHost(app.clone());
+        let state = app.state::<AppState>();
+        campo_sync::sync_loop::run(
+            &host,
+            &state.sync_wake,
+            &state.network_changed,
+            Backoff::default(),
+        )
+        .await;
     });
 }
 
-enum Outcome {
-    Done,
-    /// The server holds more pages than one sync takes: carry on soon.
-    MoreToPull,
-    NothingToDo,
-    Failed,
-}
+struct AppHost(AppHandle);
 
-async fn run_once(app: &AppHandle) -> Outcome {
-    let state = app.state::<AppState>();
-    let Some(vault) = state.vault.lock().expect("vault slot").clone() else {
-        return Outcome::NothingToDo;
-    };
-    let (url, token) = {
-        let v = vault.lock().expect("vault");
-        (
-            v.setting(SERVER_URL).ok().flatten(),
-            v.setting(DEVICE_TOKEN).ok().flatten(),
-        )
-    };
-    let (Some(url), Some(token)) = (url, token) else {
-        return Outcome::NothingToDo;
-    };
-    let client = match SyncClient::new(&url, Some(token)) {
-        Ok(c) => c,
-        Err(e) => return fail(app, &e),
-    };
-    if let Err(e) = client.health().await {
-        return fail(app, &e);
-    }
-    {
-        let mut s = state.sync.lock().expect("sync status");
-        s.online = true;
-        s.running = true;
-        s.last_error = None;
-        s.failure = None;
-    }
-    let _ = app.emit(
-        "sync://progress",
-        Progress {
-            records_sent: 0,
-            records_total: 0,
-            bytes_sent: 0,
-            bytes_total: 0,
-        },
-    );
-    let emitter = app.clone();
-    let on_progress = move |p: Progress| {
-        if let Some(st) = emitter.try_state::<AppState>() {
-            let mut s = st.sync.lock().expect("sync status");
-            s.records_sent = p.records_sent;
-            s.records_total = p.records_total;
+impl SyncHost for AppHost {
+    fn policy(&self) -> SchedulePolicy {
+        let seconds = self
+            .0
+            .state::<AppState>()
+            .prefs
+            .lock()
+            .expect("prefs")
+            .probe_seconds;
+        SchedulePolicy {
+            probe_interval: Duration::from_secs(u64::from(seconds)),
+            ..SchedulePolicy::default()
         }
-        let _ = emitter.emit("sync://progress", p);
-    };
-    match sync_once(&client, &vault, &on_progress).await {
-        Ok(summary) => {
-            let now = chrono::Utc::now().to_rfc3339();
-            let _ = vault.lock().expect("vault").set_setting(LAST_SYNC, &now);
-            state.sync.lock().expect("sync status").running = false;
-            let more = summary.more_to_pull;
-            let _ = app.emit("sync://done", summary);
-            if more {
-                Outcome::MoreToPull
-            } else {
-                Outcome::Done
+    }
+
+    fn target(&self) -> Result<Option<SyncTarget>, SyncError> {
+        let state = self.0.state::<AppState>();
+        let Some(vault) = state.vault.lock().expect("vault slot").clone() else {
+            return Ok(None);
+        };
+        let (url, token) = {
+            let v = vault.lock().expect("vault");
+            (v.setting(SERVER_URL)?, v.setting(DEVICE_TOKEN)?)
+        };
+        let (Some(url), Some(token)) = (url, token) else {
+            return Ok(None);
+        };
+        let client = SyncClient::new(&url, Some(token))?;
+        Ok(Some(SyncTarget { vault, client }))
+    }
+
+    fn on_event(&self, event: LoopEvent<'_>) {
+        let app = &self.0;
+        let state = app.state::<AppState>();
+        let mut status = state.sync.lock().expect("sync status");
+        match event {
+            LoopEvent::Started => {
+                status.online = true;
+                status.running = true;
+                status.last_error = None;
+                status.failure = None;
+                status.link = campo_sync::LinkState::Ok;
+                status.next_action = None;
+                status.next_at = None;
+                drop(status);
+                let _ = app.emit("sync://progress", Progress::default());
+            }
+            LoopEvent::Progress(p) => {
+                status.records_sent = p.records_sent;
+                status.records_total = p.records_total;
+                drop(status);
+                let _ = app.emit("sync://progress", p);
+            }
+            LoopEvent::Done(summary) => {
+                status.running = false;
+                drop(status);
+                let _ = app.emit("sync://done", summary);
+            }
+            LoopEvent::Failed(e) => {
+                status.failure = e.class();
+                status.online = !matches!(status.failure, Some(campo_sync::FailureClass::Offline));
+                status.running = false;
+                status.last_error = Some(e.to_string());
+                drop(status);
+                let _ = app.emit("sync://error", e.to_string());
+            }
+            LoopEvent::Planned { plan, at } => {
+                status.link = plan.state;
+                status.next_action = Some(plan.action);
+                status.next_at = Some(at.to_rfc3339());
+                let snapshot = status.clone();
+                drop(status);
+                let _ = app.emit("sync://plan", snapshot);
             }
         }
-        Err(e) => fail(app, &e),
     }
-}
-
-fn fail(app: &AppHandle, e: &campo_sync::SyncError) -> Outcome {
-    let state = app.state::<AppState>();
-    let message = e.to_string();
-    {
-        let mut s = state.sync.lock().expect("sync status");
-        s.failure = e.class();
-        s.online = !matches!(s.failure, Some(FailureClass::Offline));
-        s.running = false;
-        s.last_error = Some(message.clone());
-    }
-    let _ = app.emit("sync://error", message);
-    Outcome::Failed
 }

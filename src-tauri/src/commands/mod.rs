@@ -13,4 +13,5 @@ pub mod sync;
 pub const SERVER_URL: &str = "server_url";
 pub const DEVICE_TOKEN: &str = "device_token";
 pub const FACILITATOR: &str = "facilitator";
-pub const LAST_SYNC: &str = "last_sync";
+/// Written by the sync loop when a sync worked.
+pub use campo_sync::sync_loop::LAST_SYNC;

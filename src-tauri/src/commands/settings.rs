@@ -14,9 +14,17 @@ pub fn save_prefs(state: State<'_, AppState>, prefs: Prefs) -> AppResult<Prefs> 
             "idle lock minutes must be 1 to 240",
         ));
     }
+    if !crate::prefs::PROBE_SECONDS.contains(&prefs.probe_seconds) {
+        return Err(AppError::new(
+            "bad_prefs",
+            "the probe interval must be 5 to 300 seconds",
+        ));
+    }
     crate::prefs::save(&state.data_dir, &prefs).map_err(|e| AppError::new("io", e.to_string()))?;
     *state.prefs.lock().expect("prefs") = prefs.clone();
     state.touch();
+    // A new probe interval counts from the next wait: wake the loop so it replans now.
+    state.sync_wake.notify_one();
     Ok(prefs)
 }
 

@@ -2,4 +2,9 @@
 import type { Lang } from "./Lang";
 import type { TextSize } from "./TextSize";
 
-export type Prefs = { language: Lang, text_size: TextSize, idle_lock_minutes: number, };
+export type Prefs = { language: Lang, text_size: TextSize, idle_lock_minutes: number, 
+/**
+ * While records wait and there is no network, probe for signal this often (seconds).
+ * Files written before the setting existed get the default.
+ */
+probe_seconds: number, };

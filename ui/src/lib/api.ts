@@ -90,5 +90,6 @@ export const api = {
   onProgress: (f: (p: Progress) => void): Promise<UnlistenFn> => listen<Progress>("sync://progress", (e) => f(e.payload)),
   onSyncDone: (f: () => void): Promise<UnlistenFn> => listen("sync://done", () => f()),
   onSyncError: (f: (m: string) => void): Promise<UnlistenFn> => listen<string>("sync://error", (e) => f(e.payload)),
+  onPlan: (f: () => void): Promise<UnlistenFn> => listen("sync://plan", () => f()),
   onLocked: (f: () => void): Promise<UnlistenFn> => listen("vault://locked", () => f()),
 };
