@@ -397,6 +397,12 @@ test("a record the server refuses as an unknown instrument shows why, and goes o
     await d.find("#thanks");
     await leaveRespondentMode(d);
 
+    // No server: the Sync screen says the tablet is offline and when it looks again.
+    await d.click("#nav-sync");
+    await d.find("#link-state[data-link='offline']", { timeout: 30000 });
+    assert.match(await d.text("#link-state"), /No network: next probe in \d+ s/);
+    await shot(d, "sync-offline");
+
     // The server comes back from a backup taken before the instrument was added: a fault
     // of operations that only surgery on its database can cause here.
     execFileSync("sqlite3", [db, "DELETE FROM instruments WHERE id = 'peer_checkin'"]);

@@ -89,15 +89,7 @@ pub fn fill(vault: &Vault, catalog: &Catalog, n: usize, tag: &str, seed: u64) {
         .expect("peer_satisfaction");
     let goals = catalog.latest("committee_goals").expect("committee_goals");
     let codes: Vec<String> = (0..12).map(|i| format!("{tag}-{i:03}")).collect();
-    for (i, code) in codes.iter().enumerate() {
-        vault
-            .add_participant(&Participant {
-                code: code.clone(),
-                name: format!("Carer {i}"),
-                contact: None,
-            })
-            .expect("add participant");
-    }
+    add_carers(vault, &codes);
     let day0 = NaiveDate::from_ymd_opt(2026, 1, 5).unwrap();
     let mut written = 0usize;
     let mut k = 0usize;
@@ -124,23 +116,7 @@ pub fn fill(vault: &Vault, catalog: &Catalog, n: usize, tag: &str, seed: u64) {
         match activity {
             Activity::TrainingCourse => {
                 let quiz = catalog.latest(topic).expect("quiz");
-                for code in &attendees {
-                    subs.push(submission(
-                        quiz,
-                        m.id,
-                        Some(code.clone()),
-                        Some(Phase::Pre),
-                        &mut rng,
-                    ));
-                    subs.push(submission(
-                        quiz,
-                        m.id,
-                        Some(code.clone()),
-                        Some(Phase::Post),
-                        &mut rng,
-                    ));
-                    subs.push(submission(sat, m.id, None, None, &mut rng));
-                }
+                subs = course_submissions(quiz, sat, m.id, &attendees, &mut rng);
             }
             Activity::PeerGroup => {
                 for _ in 0..attendees.len() * 3 {
@@ -158,5 +134,77 @@ pub fn fill(vault: &Vault, catalog: &Catalog, n: usize, tag: &str, seed: u64) {
             written += 1;
         }
         k += 1;
+    }
+}
+
+/// A course's submissions: each attendee's pre and post quiz and an anonymous
+/// satisfaction scale.
+fn course_submissions(
+    quiz: &Instrument,
+    sat: &Instrument,
+    meeting: Uuid,
+    attendees: &[String],
+    rng: &mut impl Rng,
+) -> Vec<Submission> {
+    let mut subs = Vec::new();
+    for code in attendees {
+        for phase in [Phase::Pre, Phase::Post] {
+            subs.push(submission(
+                quiz,
+                meeting,
+                Some(code.clone()),
+                Some(phase),
+                rng,
+            ));
+        }
+        subs.push(submission(sat, meeting, None, None, rng));
+    }
+    subs
+}
+
+/// One day's training course as a facilitator brings it back from the valley: a held
+/// meeting with `carers` on the roster and in attendance, and each carer's pre and post
+/// quiz and satisfaction scale, all final. Returns the meeting's id.
+pub fn training_day(vault: &Vault, catalog: &Catalog, carers: usize, tag: &str, seed: u64) -> Uuid {
+    let mut rng = StdRng::seed_from_u64(seed);
+    let quiz = catalog.latest(QUIZZES[0]).expect("quiz");
+    let sat = catalog
+        .latest("training_satisfaction")
+        .expect("training_satisfaction");
+    let codes: Vec<String> = (0..carers).map(|i| format!("{tag}-{i:03}")).collect();
+    add_carers(vault, &codes);
+    let date = NaiveDate::from_ymd_opt(2026, 3, 2).unwrap();
+    let m = meeting(
+        vault,
+        Activity::TrainingCourse,
+        date,
+        QUIZZES[0],
+        "Facilitatrice di prova",
+    );
+    vault
+        .set_attendance(
+            m.id,
+            Attendance {
+                participants: codes.clone(),
+                anonymous: 0,
+            },
+        )
+        .expect("attendance");
+    vault.mark_held(m.id).expect("held");
+    for s in course_submissions(quiz, sat, m.id, &codes, &mut rng) {
+        vault.save_final(&s).expect("save final");
+    }
+    m.id
+}
+
+fn add_carers(vault: &Vault, codes: &[String]) {
+    for (i, code) in codes.iter().enumerate() {
+        vault
+            .add_participant(&Participant {
+                code: code.clone(),
+                name: format!("Carer {i}"),
+                contact: None,
+            })
+            .expect("add participant");
     }
 }

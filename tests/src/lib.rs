@@ -9,6 +9,7 @@
 
 pub mod check;
 pub mod data;
+pub mod looping;
 pub mod proxy;
 
 use campo_server_postgres::testdb;
@@ -474,7 +475,8 @@ pub fn health_ok(addr: SocketAddr) -> bool {
 /// One simulated tablet: a real vault in a temporary folder and its client.
 pub struct Device {
     pub name: String,
-    pub vault: Mutex<Vault>,
+    /// Shared, as the app shares it with its background sync.
+    pub vault: Arc<Mutex<Vault>>,
     pub client: SyncClient,
     pub dir: TempDir,
 }
@@ -495,7 +497,7 @@ impl Device {
         // Enrollment goes straight to the server: the code works once, and a fault on
         // the way would burn it. Faults are for the sync.
         let direct = SyncClient::new(&server.url(), None).unwrap();
-        let vault = Mutex::new(vault);
+        let vault = Arc::new(Mutex::new(vault));
         let enrolled = direct.enroll(&code, name, &vault).await.expect("enroll");
         {
             let v = vault.lock().unwrap();

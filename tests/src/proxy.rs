@@ -9,6 +9,11 @@
 //!
 //! Given several upstreams (server processes on one database), the proxy is also the
 //! load balancer in front of them: each connection goes to one of them drawn at random.
+//!
+//! The link itself can go down and come back ([`Proxy::set_link`]): down, the port is
+//! closed (a connection is refused, as with no route) and every open connection is cut;
+//! up, the same port listens again. The proxy logs when each request's first byte reached
+//! the server, so a test can time "signal back" to "first batch on the wire".
 
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
@@ -95,6 +100,9 @@ pub struct Stats {
     /// Connections sent to each upstream, by its index in the list the proxy was given
     /// (counted when the upstream is chosen, whether it answers or not).
     pub by_upstream: Mutex<Vec<u64>>,
+    /// Each request that reached the server: when its first byte was delivered, and its
+    /// request line ("POST /api/v1/push HTTP/1.1").
+    pub requests: Mutex<Vec<(std::time::Instant, String)>>,
 }
 
 impl Stats {
@@ -123,6 +131,31 @@ impl Stats {
         self.by_upstream.lock().unwrap().clone()
     }
 
+    /// When the first request whose line starts with `prefix` reached the server at or
+    /// after `since`.
+    pub fn first_request_since(
+        &self,
+        prefix: &str,
+        since: std::time::Instant,
+    ) -> Option<std::time::Instant> {
+        self.requests
+            .lock()
+            .unwrap()
+            .iter()
+            .find(|(at, line)| *at >= since && line.starts_with(prefix))
+            .map(|(at, _)| *at)
+    }
+
+    /// How many requests whose line starts with `prefix` reached the server.
+    pub fn requests_starting(&self, prefix: &str) -> usize {
+        self.requests
+            .lock()
+            .unwrap()
+            .iter()
+            .filter(|(_, line)| line.starts_with(prefix))
+            .count()
+    }
+
     fn fire(&self, f: Fault) {
         self.fired[f.index()].fetch_add(1, Ordering::Relaxed);
     }
@@ -135,18 +168,23 @@ struct Shared {
     plan: Mutex<FaultPlan>,
     shaping: Mutex<Shaping>,
     stats: Stats,
+    /// Connection count, for the fault plan (kept across the link going down and up).
+    accepted: AtomicU64,
+    /// The connections being served, so that the link going down can cut them.
+    live: Mutex<Vec<JoinHandle<()>>>,
 }
 
 /// The running proxy. Stops when dropped.
 pub struct Proxy {
     addr: SocketAddr,
     shared: Arc<Shared>,
-    task: JoinHandle<()>,
+    /// The accept loop; `None` while the link is down (the port closed).
+    task: Mutex<Option<JoinHandle<()>>>,
 }
 
 impl Drop for Proxy {
     fn drop(&mut self) {
-        self.task.abort();
+        self.cut();
     }
 }
 
@@ -165,6 +203,8 @@ impl Proxy {
         let listener = TcpListener::bind("127.0.0.1:0").await?;
         let addr = listener.local_addr()?;
         let shared = Arc::new(Shared {
+            accepted: AtomicU64::new(0),
+            live: Mutex::new(Vec::new()),
             upstreams: Mutex::new(upstreams.to_vec()),
             pick: Mutex::new(StdRng::seed_from_u64(seed)),
             plan: Mutex::new(Arc::new(|_| Fault::Pass)),
@@ -174,17 +214,38 @@ impl Proxy {
                 ..Stats::default()
             },
         });
-        let s = shared.clone();
-        let task = tokio::spawn(async move {
-            let mut n = 0u64;
-            while let Ok((client, _)) = listener.accept().await {
-                let fault = (s.plan.lock().unwrap())(n);
-                n += 1;
-                s.stats.connections.fetch_add(1, Ordering::Relaxed);
-                tokio::spawn(handle(client, fault, s.clone()));
-            }
-        });
-        Ok(Proxy { addr, shared, task })
+        let task = tokio::spawn(accept(listener, shared.clone()));
+        Ok(Proxy {
+            addr,
+            shared,
+            task: Mutex::new(Some(task)),
+        })
+    }
+
+    /// Takes the link down (the port closes, open connections are cut) or brings it back
+    /// up on the same port.
+    pub async fn set_link(&self, up: bool) -> std::io::Result<()> {
+        if !up {
+            self.cut();
+            return Ok(());
+        }
+        if self.task.lock().unwrap().is_some() {
+            return Ok(());
+        }
+        // tokio sets SO_REUSEADDR on a listener: the port is free again at once, even with
+        // connections of the last window still in TIME_WAIT.
+        let listener = TcpListener::bind(self.addr).await?;
+        *self.task.lock().unwrap() = Some(tokio::spawn(accept(listener, self.shared.clone())));
+        Ok(())
+    }
+
+    fn cut(&self) {
+        if let Some(task) = self.task.lock().unwrap().take() {
+            task.abort();
+        }
+        for conn in self.shared.live.lock().unwrap().drain(..) {
+            conn.abort();
+        }
     }
 
     pub fn addr(&self) -> SocketAddr {
@@ -219,6 +280,19 @@ impl Proxy {
         let mut list = self.shared.upstreams.lock().unwrap();
         *list = upstreams.to_vec();
         *self.shared.stats.by_upstream.lock().unwrap() = vec![0; upstreams.len()];
+    }
+}
+
+/// Accepts until aborted (the link going down drops the listener with the task).
+async fn accept(listener: TcpListener, s: Arc<Shared>) {
+    while let Ok((client, _)) = listener.accept().await {
+        let n = s.accepted.fetch_add(1, Ordering::Relaxed);
+        let fault = (s.plan.lock().unwrap())(n);
+        s.stats.connections.fetch_add(1, Ordering::Relaxed);
+        let conn = tokio::spawn(handle(client, fault, s.clone()));
+        let mut live = s.live.lock().unwrap();
+        live.retain(|c| !c.is_finished());
+        live.push(conn);
     }
 }
 
@@ -314,8 +388,15 @@ async fn forward(client: TcpStream, fault: Fault, s: Arc<Shared>) {
         Fault::DropResponse => Some(0),
         _ => None,
     };
-    let up = pump(cr, sw, up_limit, shaping, &s.stats.bytes_up);
-    let down = pump(sr, cw, down_limit, shaping, &s.stats.bytes_down);
+    let up = pump(
+        cr,
+        sw,
+        up_limit,
+        shaping,
+        &s.stats.bytes_up,
+        Some(&s.stats.requests),
+    );
+    let down = pump(sr, cw, down_limit, shaping, &s.stats.bytes_down, None);
     tokio::pin!(up, down);
     // Run both directions; a fired fault in either ends the connection at once (dropping
     // every half closes both sockets).
@@ -342,6 +423,7 @@ async fn pump(
     limit: Option<usize>,
     shaping: Shaping,
     counter: &AtomicU64,
+    requests: Option<&Mutex<Vec<(std::time::Instant, String)>>>,
 ) -> End {
     // Reader and writer are split by a queue so that a delayed packet does not stop the
     // next one from being read: the link's delay is latency, not lower throughput.
@@ -392,8 +474,12 @@ async fn pump(
     let writer = async move {
         while let Some((at, bytes)) = rx.recv().await {
             tokio::time::sleep_until(at).await;
+            let delivered = std::time::Instant::now();
             if to.write_all(&bytes).await.is_err() {
                 return;
+            }
+            if let (Some(log), Some(line)) = (requests, request_line(&bytes)) {
+                log.lock().unwrap().push((delivered, line));
             }
             counter.fetch_add(bytes.len() as u64, Ordering::Relaxed);
         }
@@ -401,4 +487,18 @@ async fn pump(
     };
     let (end, ()) = tokio::join!(reader, writer);
     end
+}
+
+/// The request line a chunk starts with, if it starts a request. A client waits for an
+/// answer before sending its next request on a connection, so a request starts a chunk.
+fn request_line(bytes: &[u8]) -> Option<String> {
+    const METHODS: [&[u8]; 5] = [b"GET ", b"POST ", b"PUT ", b"DELETE ", b"HEAD "];
+    if !METHODS.iter().any(|m| bytes.starts_with(m)) {
+        return None;
+    }
+    let end = bytes
+        .windows(2)
+        .position(|w| w == b"\r\n")
+        .unwrap_or(bytes.len().min(200));
+    Some(String::from_utf8_lossy(&bytes[..end]).into_owned())
 }
