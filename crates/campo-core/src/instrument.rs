@@ -62,6 +62,9 @@ pub enum ItemType {
     Text,
     Number,
     Date,
+    /// Display only: its label (and help) are shown between questions, nothing is
+    /// answered, so it is never required and never scored.
+    Note,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -136,6 +139,11 @@ pub struct Relevant {
 }
 
 impl Instrument {
+    /// The items that take an answer: all but notes (the columns of an export).
+    pub fn answerable_items(&self) -> impl Iterator<Item = &Item> {
+        self.items.iter().filter(|i| i.item_type != ItemType::Note)
+    }
+
     pub fn item(&self, id: &str) -> Option<&Item> {
         self.items.iter().find(|i| i.id == id)
     }

@@ -163,6 +163,7 @@ fn check_value(item: &Item, answer: &AnswerValue) -> Result<(), AnswerError> {
             }
         }
         (ItemType::Date, _) => return Err(wrong_shape("a date as YYYY-MM-DD")),
+        (ItemType::Note, _) => return Err(wrong_shape("no answer: a note is only shown")),
     }
     Ok(())
 }

@@ -292,6 +292,13 @@ const BROKEN: &[(&str, &[&str])] = &[
         &["/activities/0", r#""home_visit" is not one of"#],
     ),
     ("not_json", &["not valid JSON"]),
+    (
+        "required_note",
+        &[
+            r#"item "intro""#,
+            "`required` does not apply to a note item",
+        ],
+    ),
 ];
 
 #[test]
@@ -381,4 +388,44 @@ fn check_instrument_applies_the_same_rules_to_a_built_instrument() {
         .unwrap_err()
         .to_string()
         .contains("0 is less than the minimum of 1"));
+}
+
+#[test]
+fn a_note_is_shown_but_never_answered_nor_scored() {
+    let mut instrument = load_instrument(
+        &std::fs::read_to_string(repo_path("schemas/instruments/peer_satisfaction.json")).unwrap(),
+    )
+    .unwrap();
+    let note = campo_core::Item {
+        id: "intro".into(),
+        item_type: campo_core::ItemType::Note,
+        label: campo_core::Text::new(
+            "Ora due parole sull'incontro.",
+            "Now a word on the meeting.",
+        ),
+        help: None,
+        required: false,
+        options: vec![],
+        faces: false,
+        min: None,
+        max: None,
+        max_length: None,
+        relevant: None,
+    };
+    instrument.items.insert(0, note);
+    campo_core::load::check_instrument(&instrument).expect("a note is a valid item");
+    let first_scale = &instrument.items[1];
+    let mut answers = campo_core::Answers::new();
+    answers.insert(
+        first_scale.id.clone(),
+        campo_core::AnswerValue::Text(first_scale.options[0].value.clone()),
+    );
+    let before = campo_core::score::score(&instrument, &answers);
+    assert!(campo_core::validate::validate_answers(&instrument, &answers).is_ok());
+    // An answer given to the note is refused, naming it.
+    answers.insert("intro".into(), campo_core::AnswerValue::Text("ok".into()));
+    let err = campo_core::validate::validate_answers(&instrument, &answers).unwrap_err();
+    assert!(format!("{err:?}").contains("intro"), "{err:?}");
+    answers.remove("intro");
+    assert_eq!(campo_core::score::score(&instrument, &answers), before);
 }

@@ -115,8 +115,7 @@ pub fn tables(
             .collect();
         headers.extend(
             instrument
-                .items
-                .iter()
+                .answerable_items()
                 .map(|i| format!("{}: {}", i.id, i.label.get(lang))),
         );
         let rows = subs
@@ -142,7 +141,7 @@ pub fn tables(
                         .unwrap_or_default(),
                     sub.created_at.to_rfc3339(),
                 ];
-                row.extend(instrument.items.iter().map(|item| {
+                row.extend(instrument.answerable_items().map(|item| {
                     sub.answers
                         .get(&item.id)
                         .map(|v| answer_text(instrument, &item.id, v, lang))

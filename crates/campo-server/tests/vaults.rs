@@ -329,7 +329,7 @@ fn answered(
                     AnswerValue::Many(vec![item.options.first()?.value.clone()])
                 }
                 ItemType::Text => AnswerValue::Text(note.into()),
-                ItemType::Number | ItemType::Date => return None,
+                ItemType::Number | ItemType::Date | ItemType::Note => return None,
             };
             Some((item.id.clone(), value))
         })

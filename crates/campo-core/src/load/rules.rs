@@ -15,6 +15,7 @@ pub(crate) fn type_name(item_type: ItemType) -> &'static str {
         ItemType::Text => "text",
         ItemType::Number => "number",
         ItemType::Date => "date",
+        ItemType::Note => "note",
     }
 }
 
@@ -101,6 +102,9 @@ fn check_fields_fit_type(item: &Item, at: &Location) -> Result<(), InstrumentErr
         Some("max")
     } else if t != ItemType::Text && item.max_length.is_some() {
         Some("max_length")
+    } else if t == ItemType::Note && item.required {
+        // Nothing can be answered to a note: "required" could never be met.
+        Some("required")
     } else {
         None
     };
