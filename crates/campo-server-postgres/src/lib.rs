@@ -177,6 +177,40 @@ impl PostgresStore {
     async fn client(&self) -> Result<Object, StorageError> {
         self.pool.get().await.map_err(pool_err)
     }
+
+    /// The project's published (or unpublished) versions, by id and version.
+    async fn instrument_bodies(
+        &self,
+        project: &str,
+        published: bool,
+    ) -> Result<Vec<Instrument>, StorageError> {
+        let client = self.client().await?;
+        let rows = client
+            .query(
+                "SELECT body FROM instruments WHERE project_id = $1 AND published = $2 \
+                 ORDER BY id, version",
+                &[&project, &published],
+            )
+            .await
+            .map_err(db_err)?;
+        rows.iter()
+            .map(|r| Ok(serde_json::from_str(r.get::<_, &str>(0))?))
+            .collect()
+    }
+}
+
+/// `(id, version, json)` of each instrument, as the catalog stores them.
+fn bodies(instruments: &[Instrument]) -> Result<Vec<(String, i64, String)>, StorageError> {
+    instruments
+        .iter()
+        .map(|i| {
+            Ok((
+                i.id.clone(),
+                i64::from(i.version),
+                serde_json::to_string(i)?,
+            ))
+        })
+        .collect()
 }
 
 #[async_trait]
@@ -405,39 +439,46 @@ impl Store for PostgresStore {
         project: &str,
         instruments: &[Instrument],
     ) -> Result<usize, StorageError> {
-        let bodies = instruments
-            .iter()
-            .map(|i| {
-                Ok((
-                    i.id.clone(),
-                    i64::from(i.version),
-                    serde_json::to_string(i)?,
-                ))
-            })
-            .collect::<Result<Vec<_>, StorageError>>()?;
         let mut client = self.client().await?;
-        records::add_instruments(&mut client, project, &bodies).await
+        records::add_instruments(&mut client, project, &bodies(instruments)?, true).await
     }
 
     async fn instruments(&self, project: &str) -> Result<Vec<Instrument>, StorageError> {
-        let client = self.client().await?;
-        let rows = client
-            .query(
-                "SELECT body FROM instruments WHERE project_id = $1 ORDER BY id, version",
-                &[&project],
-            )
-            .await
-            .map_err(db_err)?;
-        rows.iter()
-            .map(|r| Ok(serde_json::from_str(r.get(0))?))
-            .collect()
+        self.instrument_bodies(project, true).await
+    }
+
+    async fn add_unpublished_instruments(
+        &self,
+        project: &str,
+        instruments: &[Instrument],
+    ) -> Result<usize, StorageError> {
+        let mut client = self.client().await?;
+        records::add_instruments(&mut client, project, &bodies(instruments)?, false).await
+    }
+
+    async fn publish_instrument(
+        &self,
+        project: &str,
+        id: &str,
+        version: u32,
+    ) -> Result<bool, StorageError> {
+        let mut client = self.client().await?;
+        records::publish_instrument(&mut client, project, id, i64::from(version)).await
+    }
+
+    async fn unpublished_instruments(
+        &self,
+        project: &str,
+    ) -> Result<Vec<Instrument>, StorageError> {
+        self.instrument_bodies(project, false).await
     }
 
     async fn catalog_version(&self, project: &str) -> Result<u64, StorageError> {
         let client = self.client().await?;
         let stmt = client
             .prepare_cached(
-                "SELECT COALESCE(MAX(seq), 0)::bigint FROM instruments WHERE project_id = $1",
+                "SELECT COALESCE(MAX(seq), 0)::bigint FROM instruments \
+                 WHERE project_id = $1 AND published",
             )
             .await
             .map_err(db_err)?;

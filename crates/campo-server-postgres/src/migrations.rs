@@ -29,6 +29,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "vaults",
         sql: include_str!("../migrations/0003_vaults.sql"),
     },
+    Migration {
+        version: 4,
+        name: "unpublished_instruments",
+        sql: include_str!("../migrations/0004_unpublished_instruments.sql"),
+    },
 ];
 
 /// The advisory lock key that serialises migrations ("campomig" in ASCII). Advisory locks

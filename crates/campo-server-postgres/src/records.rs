@@ -381,13 +381,14 @@ struct Submitted {
     keys: SubmissionKeys,
 }
 
-/// Adds the instrument versions the project does not hold, numbering each in the
-/// project's counter under its lock (so a pull sees a catalog change like a record).
-/// `bodies` are `(id, version, json)`.
+/// Adds the instrument versions the project does not hold, published or not, numbering
+/// each in the project's counter under its lock (so a pull sees a catalog change like a
+/// record). `bodies` are `(id, version, json)`.
 pub async fn add_instruments(
     client: &mut Object,
     project: &str,
     bodies: &[(String, i64, String)],
+    published: bool,
 ) -> Result<usize, StorageError> {
     let tx = client.transaction().await.map_err(db_err)?;
     let Some(row) = tx
@@ -415,8 +416,9 @@ pub async fn add_instruments(
         }
         seq += 1;
         tx.execute(
-            "INSERT INTO instruments (project_id, id, version, body, seq) VALUES ($1, $2, $3, $4, $5)",
-            &[&project, id, version, body, &seq],
+            "INSERT INTO instruments (project_id, id, version, body, seq, published) \
+             VALUES ($1, $2, $3, $4, $5, $6)",
+            &[&project, id, version, body, &seq, &published],
         )
         .await
         .map_err(db_err)?;
@@ -428,6 +430,51 @@ pub async fn add_instruments(
     }
     tx.commit().await.map_err(db_err)?;
     Ok((seq - start) as usize)
+}
+
+/// Publishes a held version with a new number in the project's counter (see
+/// `Store::publish_instrument`).
+pub async fn publish_instrument(
+    client: &mut Object,
+    project: &str,
+    id: &str,
+    version: i64,
+) -> Result<bool, StorageError> {
+    let tx = client.transaction().await.map_err(db_err)?;
+    let Some(row) = tx
+        .query_opt(LOCK_COUNTER, &[&project])
+        .await
+        .map_err(db_err)?
+    else {
+        return Err(project_not_found(project));
+    };
+    let seq: i64 = row.get::<_, i64>(0) + 1;
+    let published: bool = tx
+        .query_opt(
+            "SELECT published FROM instruments WHERE project_id = $1 AND id = $2 AND version = $3",
+            &[&project, &id, &version],
+        )
+        .await
+        .map_err(db_err)?
+        .ok_or_else(|| {
+            StorageError::NotFound(format!("instrument {id} v{version} in project {project}"))
+        })?
+        .get(0);
+    if published {
+        return Ok(false);
+    }
+    tx.execute(
+        "UPDATE instruments SET published = true, seq = $4 \
+         WHERE project_id = $1 AND id = $2 AND version = $3",
+        &[&project, &id, &version, &seq],
+    )
+    .await
+    .map_err(db_err)?;
+    tx.query_one(SET_COUNTER, &[&project, &seq])
+        .await
+        .map_err(db_err)?;
+    tx.commit().await.map_err(db_err)?;
+    Ok(true)
 }
 
 /// One page of a pull. `tx` must be a REPEATABLE READ transaction: the counter and the
@@ -451,7 +498,7 @@ pub async fn pull(
     let page_stmt = tx
         .prepare_cached(
             "SELECT seq, body, NULL::uuid AS id FROM instruments \
-               WHERE project_id = $1 AND seq > $2 \
+               WHERE project_id = $1 AND seq > $2 AND published \
              UNION ALL \
              SELECT seq, NULL::text, id FROM records \
                WHERE project_id = $1 AND kind = 'meeting' AND vault_id <> $3 AND seq > $2 \

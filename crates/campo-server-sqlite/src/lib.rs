@@ -146,6 +146,77 @@ impl SqliteStore {
             .await
             .map_err(|e| StorageError::Other(format!("the storage task failed: {e}")))?
     }
+
+    /// Adds the versions the project does not hold yet (a held version is never
+    /// overwritten, published or not), each numbered in the project's counter.
+    async fn insert_instruments(
+        &self,
+        project: &str,
+        instruments: &[Instrument],
+        published: bool,
+    ) -> Result<usize, StorageError> {
+        let project = project.to_string();
+        let bodies = instruments
+            .iter()
+            .map(|i| Ok((i.id.clone(), i.version, serde_json::to_string(i)?)))
+            .collect::<Result<Vec<_>, StorageError>>()?;
+        self.write(move |c| {
+            let tx = c.transaction().map_err(db_err)?;
+            project_exists(&tx, &project)?;
+            let mut added = 0;
+            for (id, version, body) in bodies {
+                let held = tx
+                    .query_row(
+                        "SELECT 1 FROM instruments WHERE project_id = ?1 AND id = ?2 AND version = ?3",
+                        params![project, id, version],
+                        |_| Ok(()),
+                    )
+                    .optional()
+                    .map_err(db_err)?
+                    .is_some();
+                if held {
+                    continue;
+                }
+                let seq = records::next_seq(&tx, &project, 1)?;
+                tx.execute(
+                    "INSERT INTO instruments (project_id, id, version, body, seq, published) \
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                    params![project, id, version, body, seq, published],
+                )
+                .map_err(db_err)?;
+                added += 1;
+            }
+            tx.commit().map_err(db_err)?;
+            Ok(added)
+        })
+        .await
+    }
+
+    /// The project's published (or unpublished) versions, by id and version.
+    async fn instrument_bodies(
+        &self,
+        project: &str,
+        published: bool,
+    ) -> Result<Vec<Instrument>, StorageError> {
+        let project = project.to_string();
+        self.read(move |c| {
+            let mut stmt = c
+                .prepare(
+                    "SELECT body FROM instruments WHERE project_id = ?1 AND published = ?2 \
+                     ORDER BY id, version",
+                )
+                .map_err(db_err)?;
+            let rows = stmt
+                .query_map(params![project, published], |r| r.get::<_, String>(0))
+                .map_err(db_err)?;
+            let mut out = Vec::new();
+            for body in rows {
+                out.push(serde_json::from_str(&body.map_err(db_err)?)?);
+            }
+            Ok(out)
+        })
+        .await
+    }
 }
 
 #[async_trait]
@@ -433,58 +504,63 @@ impl Store for SqliteStore {
         project: &str,
         instruments: &[Instrument],
     ) -> Result<usize, StorageError> {
-        let project = project.to_string();
-        let bodies = instruments
-            .iter()
-            .map(|i| Ok((i.id.clone(), i.version, serde_json::to_string(i)?)))
-            .collect::<Result<Vec<_>, StorageError>>()?;
+        self.insert_instruments(project, instruments, true).await
+    }
+
+    async fn instruments(&self, project: &str) -> Result<Vec<Instrument>, StorageError> {
+        self.instrument_bodies(project, true).await
+    }
+
+    async fn add_unpublished_instruments(
+        &self,
+        project: &str,
+        instruments: &[Instrument],
+    ) -> Result<usize, StorageError> {
+        self.insert_instruments(project, instruments, false).await
+    }
+
+    async fn publish_instrument(
+        &self,
+        project: &str,
+        id: &str,
+        version: u32,
+    ) -> Result<bool, StorageError> {
+        let (project, id) = (project.to_string(), id.to_string());
         self.write(move |c| {
             let tx = c.transaction().map_err(db_err)?;
-            project_exists(&tx, &project)?;
-            let mut added = 0;
-            for (id, version, body) in bodies {
-                let held = tx
-                    .query_row(
-                        "SELECT 1 FROM instruments WHERE project_id = ?1 AND id = ?2 AND version = ?3",
-                        params![project, id, version],
-                        |_| Ok(()),
-                    )
-                    .optional()
-                    .map_err(db_err)?
-                    .is_some();
-                if held {
-                    continue;
-                }
-                let seq = records::next_seq(&tx, &project, 1)?;
-                tx.execute(
-                    "INSERT INTO instruments (project_id, id, version, body, seq) VALUES (?1, ?2, ?3, ?4, ?5)",
-                    params![project, id, version, body, seq],
+            let published: bool = tx
+                .query_row(
+                    "SELECT published FROM instruments WHERE project_id = ?1 AND id = ?2 AND version = ?3",
+                    params![project, id, version],
+                    |r| r.get(0),
                 )
-                .map_err(db_err)?;
-                added += 1;
+                .optional()
+                .map_err(db_err)?
+                .ok_or_else(|| {
+                    StorageError::NotFound(format!("instrument {id} v{version} in project {project}"))
+                })?;
+            if published {
+                return Ok(false);
             }
+            // A new number in the project's counter: every tablet's cursor is behind it,
+            // so each one's next pull brings the instrument.
+            let seq = records::next_seq(&tx, &project, 1)?;
+            tx.execute(
+                "UPDATE instruments SET published = 1, seq = ?4 WHERE project_id = ?1 AND id = ?2 AND version = ?3",
+                params![project, id, version, seq],
+            )
+            .map_err(db_err)?;
             tx.commit().map_err(db_err)?;
-            Ok(added)
+            Ok(true)
         })
         .await
     }
 
-    async fn instruments(&self, project: &str) -> Result<Vec<Instrument>, StorageError> {
-        let project = project.to_string();
-        self.read(move |c| {
-            let mut stmt = c
-                .prepare("SELECT body FROM instruments WHERE project_id = ?1 ORDER BY id, version")
-                .map_err(db_err)?;
-            let rows = stmt
-                .query_map([project], |r| r.get::<_, String>(0))
-                .map_err(db_err)?;
-            let mut out = Vec::new();
-            for body in rows {
-                out.push(serde_json::from_str(&body.map_err(db_err)?)?);
-            }
-            Ok(out)
-        })
-        .await
+    async fn unpublished_instruments(
+        &self,
+        project: &str,
+    ) -> Result<Vec<Instrument>, StorageError> {
+        self.instrument_bodies(project, false).await
     }
 
     async fn catalog_version(&self, project: &str) -> Result<u64, StorageError> {
@@ -492,7 +568,7 @@ impl Store for SqliteStore {
         self.read(move |c| {
             let v: i64 = c
                 .prepare_cached(
-                    "SELECT COALESCE(MAX(seq), 0) FROM instruments WHERE project_id = ?1",
+                    "SELECT COALESCE(MAX(seq), 0) FROM instruments WHERE project_id = ?1 AND published = 1",
                 )
                 .map_err(db_err)?
                 .query_row([project], |r| r.get(0))

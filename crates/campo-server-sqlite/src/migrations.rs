@@ -21,6 +21,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "vaults",
         sql: include_str!("../migrations/0003_vaults.sql"),
     },
+    Migration {
+        version: 4,
+        name: "unpublished_instruments",
+        sql: include_str!("../migrations/0004_unpublished_instruments.sql"),
+    },
 ];
 
 /// The schema version recorded in the file; 0 for a new file or one made by the first

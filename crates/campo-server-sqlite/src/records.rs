@@ -240,7 +240,7 @@ pub fn pull(
         // order; one row more than asked tells whether another page follows.
         let mut stmt = tx
             .prepare_cached(
-                "SELECT seq, 1, body FROM instruments WHERE project_id = ?1 AND seq > ?2 \
+                "SELECT seq, 1, body FROM instruments WHERE project_id = ?1 AND seq > ?2 AND published = 1 \
                  UNION ALL \
                  SELECT pseq, 0, id FROM records WHERE project_id = ?1 AND kind = 'meeting' \
                    AND vault_id != ?3 AND pseq > ?2 \

@@ -354,7 +354,32 @@ pub trait Store: Send + Sync + 'static {
         instruments: &[Instrument],
     ) -> Result<usize, StorageError>;
 
+    /// The project's published versions: its catalog, what tablets get and what pushes
+    /// are checked against.
     async fn instruments(&self, project: &str) -> Result<Vec<Instrument>, StorageError>;
+
+    /// Adds versions the project does not hold yet, unpublished: kept for the office to
+    /// look at, but neither in the catalog tablets get nor accepted in a push until
+    /// published. Returns how many were added. `NotFound` if no such project.
+    async fn add_unpublished_instruments(
+        &self,
+        project: &str,
+        instruments: &[Instrument],
+    ) -> Result<usize, StorageError>;
+
+    /// Publishes a held version: from now on it is in the catalog and, numbered anew in
+    /// the project's counter, in every tablet's next pull. `Ok(false)` if it was published
+    /// already; `NotFound` if the project holds no such version.
+    async fn publish_instrument(
+        &self,
+        project: &str,
+        id: &str,
+        version: u32,
+    ) -> Result<bool, StorageError>;
+
+    /// The project's unpublished versions.
+    async fn unpublished_instruments(&self, project: &str)
+        -> Result<Vec<Instrument>, StorageError>;
 
     /// A number that changes whenever the project's catalog does: a server process keeps
     /// its parsed catalog until this moves.

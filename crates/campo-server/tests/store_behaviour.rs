@@ -56,6 +56,7 @@ store_tests!(
     enroll_codes_make_one_device_each_until_they_expire,
     revocation_holds_at_once_and_keeps_its_first_date,
     instruments_are_per_project_and_never_overwritten,
+    an_unpublished_instrument_waits_outside_the_catalog_until_published,
     push_stores_refuses_and_remembers_batches,
     racing_copies_of_a_batch_are_stored_once,
     the_current_revision_is_the_highest_not_the_latest_received,
@@ -1681,4 +1682,75 @@ async fn corrections_name_one_uncorrected_submission_of_the_same_vault_meeting_a
             c3.id.to_string()
         ])
     );
+}
+
+async fn an_unpublished_instrument_waits_outside_the_catalog_until_published(
+    store: Arc<dyn Store>,
+    _db: &TestDb,
+) {
+    add_project(&store, "valle-b").await;
+    let mut form = Catalog::builtin()
+        .latest("peer_satisfaction")
+        .unwrap()
+        .clone();
+    form.id = "peer_checkin".into();
+    let v0 = store.catalog_version("valle-b").await.unwrap();
+    assert_eq!(
+        store
+            .add_unpublished_instruments("valle-b", std::slice::from_ref(&form))
+            .await
+            .unwrap(),
+        1
+    );
+    // Held, but not in the catalog, and the catalog has not changed.
+    assert!(store.instruments("valle-b").await.unwrap().is_empty());
+    assert_eq!(
+        store.unpublished_instruments("valle-b").await.unwrap(),
+        vec![form.clone()]
+    );
+    assert_eq!(store.catalog_version("valle-b").await.unwrap(), v0);
+    // Adding it again, published or not, neither doubles nor publishes it.
+    assert_eq!(
+        store
+            .add_instruments("valle-b", std::slice::from_ref(&form))
+            .await
+            .unwrap(),
+        0
+    );
+    assert!(store.instruments("valle-b").await.unwrap().is_empty());
+
+    assert!(store
+        .publish_instrument("valle-b", "peer_checkin", form.version)
+        .await
+        .unwrap());
+    assert_eq!(
+        store.instruments("valle-b").await.unwrap(),
+        vec![form.clone()]
+    );
+    assert!(store
+        .unpublished_instruments("valle-b")
+        .await
+        .unwrap()
+        .is_empty());
+    assert_ne!(store.catalog_version("valle-b").await.unwrap(), v0);
+    // Twice is harmless; a version or project that is not there is NotFound.
+    assert!(!store
+        .publish_instrument("valle-b", "peer_checkin", form.version)
+        .await
+        .unwrap());
+    for (project, version) in [("valle-b", 9), ("nowhere", form.version)] {
+        match store
+            .publish_instrument(project, "peer_checkin", version)
+            .await
+        {
+            Err(StorageError::NotFound(_)) => {}
+            other => panic!("{project} v{version}: {other:?}"),
+        }
+    }
+    // Other projects see nothing of it.
+    assert!(store
+        .unpublished_instruments("default")
+        .await
+        .unwrap()
+        .is_empty());
 }
