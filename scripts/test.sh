@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Sets up a fresh Debian/Ubuntu machine and runs every test of Campo: formatting and lints,
-# the unit and property tests of each crate, the storage and HTTP suites on SQLite and on
-# a throwaway PostgreSQL, the cross-crate tests against the real server binary (fault
-# campaigns included), schemathesis against the served OpenAPI document, the check that
-# the UI's TypeScript types match the Rust types, and the app end to end under Xvfb.
+# the unit and property tests of each crate (fuzz corpora replayed, XLSForms checked by
+# pyxform), the storage and HTTP suites on SQLite and on a throwaway PostgreSQL, the
+# cross-crate tests against the real server binary (fault campaigns included),
+# schemathesis against the served OpenAPI document, the check that the UI's TypeScript
+# types match the Rust types, and the app end to end under Xvfb.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$HOME/.cargo/bin:$PATH"
@@ -40,6 +41,10 @@ cargo clippy --workspace --all-targets --locked -- -D warnings
 step "starting a throwaway PostgreSQL for the storage and HTTP suites"
 eval "$(scripts/pg-test.sh start)"
 trap 'scripts/pg-test.sh stop || true' EXIT
+
+step "pyxform in a virtualenv, for the check that Campo's XLSForms open in other tools"
+CAMPO_XLS2XFORM=$(scripts/pyxform-venv.sh)
+export CAMPO_XLS2XFORM
 
 step "workspace tests (SQLite and PostgreSQL)"
 cargo test --workspace --locked

@@ -154,10 +154,44 @@ enum InstrumentsAction {
         #[arg(long)]
         file: PathBuf,
     },
-    /// The project's instruments, built-in ones included.
+    /// The project's instruments, built-in ones included, unpublished ones marked.
     List {
         #[command(flatten)]
         project: ProjectArg,
+    },
+    /// Convert an XLSForm spreadsheet (.xlsx) to Campo's instrument JSON, printed to
+    /// standard output; every problem is named with its sheet, row and column. Needs no
+    /// database.
+    Convert { form: PathBuf },
+    /// Convert an XLSForm and add it to the project's catalog, unpublished unless
+    /// --publish. An id already held needs a greater version.
+    Import {
+        #[command(flatten)]
+        project: ProjectArg,
+        form: PathBuf,
+        /// Publish at once: the project's tablets get it at their next sync.
+        #[arg(long)]
+        publish: bool,
+    },
+    /// Publish a held version: the project's tablets get it at their next sync.
+    Publish {
+        #[command(flatten)]
+        project: ProjectArg,
+        id: String,
+        #[arg(long)]
+        version: u32,
+    },
+    /// Write an instrument of the project as an XLSForm spreadsheet (.xlsx), for ODK,
+    /// KoboToolbox or SurveyCTO.
+    ToXlsform {
+        #[command(flatten)]
+        project: ProjectArg,
+        id: String,
+        /// The version to write (default: the latest held).
+        #[arg(long)]
+        version: Option<u32>,
+        #[arg(long)]
+        out: PathBuf,
     },
 }
 
@@ -255,6 +289,20 @@ enum DevicesAction {
 }
 
 pub fn run(cli: Cli) -> Result<(), CliError> {
+    // Converting a spreadsheet reads a file and prints JSON: no database involved.
+    if let Command::Instruments {
+        action: InstrumentsAction::Convert { form },
+    } = &cli.command
+    {
+        let converted = crate::instruments_cli::convert(form)?;
+        for line in &converted.untranslated {
+            eprintln!("{line}");
+        }
+        let json = serde_json::to_string_pretty(&converted.instrument)
+            .map_err(|e| CliError::Usage(e.to_string()))?;
+        println!("{json}");
+        return Ok(());
+    }
     let target = DbTarget::parse(cli.db.as_deref().ok_or_else(|| {
         CliError::Usage(
             "no database: give --db PATH_OR_URL (a SQLite file or postgres://...) or set CAMPO_DB"
@@ -296,6 +344,47 @@ async fn command(store: Arc<dyn Store>, command: Command) -> Result<(), CliError
                 println!(
                     "{}",
                     crate::instruments_cli::add(store, &project.project, &file).await?
+                );
+                Ok(())
+            }
+            InstrumentsAction::Convert { .. } => unreachable!("handled in run"),
+            InstrumentsAction::Import {
+                project,
+                form,
+                publish,
+            } => {
+                known_project(store, &project.project).await?;
+                let (done, untranslated) =
+                    crate::instruments_cli::import(store, &project.project, &form, publish).await?;
+                for line in untranslated {
+                    eprintln!("{line}");
+                }
+                println!("{done}");
+                Ok(())
+            }
+            InstrumentsAction::Publish {
+                project,
+                id,
+                version,
+            } => {
+                known_project(store, &project.project).await?;
+                println!(
+                    "{}",
+                    crate::instruments_cli::publish(store, &project.project, &id, version).await?
+                );
+                Ok(())
+            }
+            InstrumentsAction::ToXlsform {
+                project,
+                id,
+                version,
+                out,
+            } => {
+                known_project(store, &project.project).await?;
+                println!(
+                    "{}",
+                    crate::instruments_cli::to_xlsform(store, &project.project, &id, version, &out)
+                        .await?
                 );
                 Ok(())
             }

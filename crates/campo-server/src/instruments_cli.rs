@@ -1,6 +1,7 @@
-//! `campo-server instruments add|list`: a project's own instruments beside the built-in
-//! ones. A stored version is never changed, since submissions scored against it must keep
-//! meaning the same: a changed instrument is a new version.
+//! `campo-server instruments add|list|convert|import|publish|to-xlsform`: a project's own
+//! instruments beside the built-in ones, from Campo's JSON or from an XLSForm spreadsheet
+//! and back. A stored version is never changed, since submissions scored against it must
+//! keep meaning the same: a changed instrument is a new version.
 
 use crate::cli::CliError;
 use crate::store::Store;
@@ -52,13 +53,161 @@ pub async fn add(store: &dyn Store, project: &str, path: &Path) -> Result<String
     ))
 }
 
-/// `id version title` per instrument of the project (built-in ones included).
+/// `id version title` per instrument of the project (built-in ones included), the
+/// unpublished ones marked.
 pub async fn list(store: &dyn Store, project: &str) -> Result<Vec<String>, CliError> {
     let catalog: Catalog = crate::catalog::load(store, project).await?;
     let mut lines: Vec<String> = catalog
         .all()
         .map(|i| format!("{}  v{}  {}", i.id, i.version, i.title.en))
         .collect();
+    lines.extend(
+        store
+            .unpublished_instruments(project)
+            .await?
+            .iter()
+            .map(|i| format!("{}  v{}  {}  (unpublished)", i.id, i.version, i.title.en)),
+    );
     lines.sort();
     Ok(lines)
+}
+
+/// A spreadsheet of a few hundred rows is tens of kilobytes; far larger is not a form.
+const MAX_FORM_FILE: u64 = 8 * 1024 * 1024;
+
+/// An XLSForm converted, with the texts that were copied from the other language.
+pub struct Converted {
+    pub instrument: Instrument,
+    /// One line per text copied from the other language (still to be translated).
+    pub untranslated: Vec<String>,
+}
+
+/// Reads and converts an XLSForm file; every problem is named with its sheet, row and
+/// column in the error.
+pub fn convert(path: &Path) -> Result<Converted, CliError> {
+    let size = std::fs::metadata(path)?.len();
+    if size > MAX_FORM_FILE {
+        return Err(CliError::Usage(format!(
+            "{} is {size} bytes: a form is at most {MAX_FORM_FILE}",
+            path.display()
+        )));
+    }
+    let bytes = std::fs::read(path)?;
+    match campo_xlsform::read_xlsform(&bytes) {
+        Ok(converted) => Ok(Converted {
+            instrument: converted.instrument,
+            untranslated: converted
+                .untranslated
+                .iter()
+                .map(|p| format!("untranslated: {p}"))
+                .collect(),
+        }),
+        Err(problems) => {
+            let mut message = format!(
+                "{}: {} problem{} in the form:",
+                path.display(),
+                problems.len(),
+                if problems.len() == 1 { "" } else { "s" }
+            );
+            for p in &problems {
+                message.push_str(&format!("\n  {p}"));
+            }
+            Err(CliError::Usage(message))
+        }
+    }
+}
+
+/// Converts an XLSForm and adds it to `project`, unpublished unless `publish`. Its id may
+/// be new, or held with lower versions only: an XLSForm brings a new version, never a
+/// changed one.
+pub async fn import(
+    store: &dyn Store,
+    project: &str,
+    path: &Path,
+    publish: bool,
+) -> Result<(String, Vec<String>), CliError> {
+    let Converted {
+        instrument,
+        untranslated,
+    } = convert(path)?;
+    let catalog = crate::catalog::load(store, project).await?;
+    let held = catalog
+        .all()
+        .chain(store.unpublished_instruments(project).await?.iter())
+        .filter(|i| i.id == instrument.id)
+        .map(|i| i.version)
+        .max();
+    if let Some(highest) = held.filter(|v| *v >= instrument.version) {
+        return Err(CliError::Usage(format!(
+            "project {project} already holds {} v{highest}: give the form a version greater \
+             than {highest} (settings sheet, column version)",
+            instrument.id
+        )));
+    }
+    let slice = std::slice::from_ref(&instrument);
+    let state = if publish {
+        store.add_instruments(project, slice).await?;
+        "published: tablets get it at their next sync"
+    } else {
+        store.add_unpublished_instruments(project, slice).await?;
+        "unpublished: `campo-server instruments publish` makes tablets get it"
+    };
+    Ok((
+        format!(
+            "{} v{} imported into project {project}, {state}",
+            instrument.id, instrument.version
+        ),
+        untranslated,
+    ))
+}
+
+/// Publishes a held version of the project.
+pub async fn publish(
+    store: &dyn Store,
+    project: &str,
+    id: &str,
+    version: u32,
+) -> Result<String, CliError> {
+    match store.publish_instrument(project, id, version).await {
+        Ok(true) => Ok(format!(
+            "{id} v{version} published in project {project}: tablets get it at their next sync"
+        )),
+        Ok(false) => Ok(format!("{id} v{version} was published already")),
+        Err(crate::store::StorageError::NotFound(_)) => Err(CliError::Usage(format!(
+            "project {project} holds no {id} v{version}; see `campo-server instruments list`"
+        ))),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// Writes an instrument of the project (the latest version unless `version`), published
+/// or not, as an XLSForm spreadsheet at `out`.
+pub async fn to_xlsform(
+    store: &dyn Store,
+    project: &str,
+    id: &str,
+    version: Option<u32>,
+    out: &Path,
+) -> Result<String, CliError> {
+    let catalog = crate::catalog::load(store, project).await?;
+    let unpublished = store.unpublished_instruments(project).await?;
+    let instrument = catalog
+        .all()
+        .chain(unpublished.iter())
+        .filter(|i| i.id == id && version.is_none_or(|v| i.version == v))
+        .max_by_key(|i| i.version)
+        .ok_or_else(|| {
+            CliError::Usage(match version {
+                Some(v) => format!("project {project} holds no {id} v{v}"),
+                None => format!("project {project} holds no instrument {id}"),
+            })
+        })?;
+    let bytes = campo_xlsform::write_xlsform(instrument)
+        .map_err(|e| CliError::Usage(format!("{id} v{}: {e}", instrument.version)))?;
+    std::fs::write(out, bytes)?;
+    Ok(format!(
+        "{id} v{} written to {} as an XLSForm",
+        instrument.version,
+        out.display()
+    ))
 }
