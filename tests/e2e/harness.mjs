@@ -1,7 +1,7 @@
 // The real parts the end-to-end tests run against: a campo-server on a loopback port and
 // tauri-driver (which starts WebKitWebDriver, which starts the app).
 import { spawn, execFileSync } from "node:child_process";
-import { mkdtempSync, mkdirSync, writeFileSync } from "node:fs";
+import { mkdtempSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { basename, join, resolve } from "node:path";
 import net from "node:net";
@@ -95,8 +95,15 @@ export async function startApp(env = {}, { dataDir = tempDir("campo-e2e-app-") }
     d,
     dataDir,
     async stop() {
-      await d.quit();
-      driver.kill("SIGTERM");
+      try {
+        await d.quit();
+      } finally {
+        driver.kill("SIGTERM");
+        await new Promise((ok) => (driver.exitCode !== null ? ok() : driver.once("exit", ok)));
+        // Ending the session closes the app's window; an app that outlived it would hold
+        // this runner's output open, and the whole run would never end.
+        killEverythingOf(dataDir);
+      }
     },
     /** SIGKILL to the app itself, as a flat battery or the system's task killer would. */
     async kill() {
@@ -107,6 +114,22 @@ export async function startApp(env = {}, { dataDir = tempDir("campo-e2e-app-") }
       await new Promise((ok) => (driver.exitCode !== null ? ok() : driver.once("exit", ok)));
     },
   };
+}
+
+/** Every process started for one app instance (the drivers and the app, which the
+ * WebKitWebDriver starts, so it is no child of ours), found by the data directory in its
+ * environment, SIGKILLed. */
+function killEverythingOf(dataDir) {
+  const mark = `CAMPO_DATA_DIR=${dataDir}\0`;
+  for (const pid of readdirSync("/proc").filter((n) => /^\d+$/.test(n))) {
+    try {
+      if (Number(pid) !== process.pid && readFileSync(`/proc/${pid}/environ`).includes(mark)) {
+        process.kill(Number(pid), "SIGKILL");
+      }
+    } catch {
+      // Gone already, or not ours to read.
+    }
+  }
 }
 
 const SIZES = [
