@@ -21,6 +21,8 @@
 mod codes;
 mod crypto;
 mod error;
+#[cfg(feature = "fuzzing")]
+pub mod fuzzing;
 mod keys;
 mod lockout;
 mod outbox;

@@ -2,6 +2,7 @@
 //! the `/api/v1` routes. What to send and what to do with the answers is in `sync.rs`.
 
 use crate::address::check_server_url;
+use crate::answer::{decode_answer, CappedBody};
 use crate::error::SyncError;
 use crate::identity::VaultIdentity;
 use crate::rejected::lock;
@@ -302,10 +303,7 @@ impl SyncClient {
         // Read the whole body before judging it: a response cut short by the link must be
         // a transport error (retry), never a half-parsed success.
         let body = read_capped(&mut resp, self.max_answer_bytes).await?;
-        if !status.is_success() {
-            return Err(SyncError::from_status(status.as_u16(), &body));
-        }
-        serde_json::from_slice(&body).map_err(|e| SyncError::Decode(e.to_string()))
+        decode_answer(status.as_u16(), &body)
     }
 }
 
@@ -358,20 +356,12 @@ pub(crate) fn gzip_push_body(
 /// arrives), and stops as soon as it passes `max` bytes: a runaway answer or a gzip bomb
 /// costs at most `max` bytes of memory and the bytes that crossed the link until then.
 async fn read_capped(resp: &mut reqwest::Response, max: usize) -> Result<Vec<u8>, SyncError> {
-    let too_large = || SyncError::AnswerTooLarge { limit: max };
     // A plain answer that says its length up front is refused before reading it.
-    let announced = resp.content_length();
-    if announced.is_some_and(|n| n > max as u64) {
-        return Err(too_large());
-    }
-    let mut body = Vec::with_capacity(announced.map_or(0, |n| n as usize));
+    let mut body = CappedBody::new(max, resp.content_length())?;
     while let Some(chunk) = resp.chunk().await.map_err(SyncError::from_reqwest)? {
-        if chunk.len() > max - body.len() {
-            return Err(too_large());
-        }
-        body.extend_from_slice(&chunk);
+        body.push(&chunk)?;
     }
-    Ok(body)
+    Ok(body.into_bytes())
 }
 
 #[cfg(test)]

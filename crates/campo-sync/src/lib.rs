@@ -5,6 +5,7 @@
 pub use campo_wire as wire;
 
 pub mod address;
+pub mod answer;
 pub mod backoff;
 pub mod client;
 pub mod error;

@@ -295,7 +295,10 @@ impl<'de> Deserialize<'de> for Record {
 
 /// A date or time of a record's body written in a form chrono reads but RFC 3339 (the API
 /// document's `date` and `date-time` formats) does not: `2026-3-1`, a space for the `T`,
-/// an offset without its colon.
+/// an offset without its colon. Also a date-time whose instant falls outside the years
+/// 0000 to 9999 once in UTC (`9999-12-31T23:59:59-00:01`): the server keeps and sends it
+/// in UTC (`+10000-01-01T00:00:59Z`), which is not RFC 3339, so the record it stored would
+/// break the API document in every pull and be refused if sent again.
 fn loose_time(record: &serde_json::Value) -> Option<String> {
     let fields: &[(&str, bool)] = match record.get("kind").and_then(|k| k.as_str()) {
         Some("meeting") => &[("date", false), ("updated_at", true)],
@@ -310,6 +313,11 @@ fn loose_time(record: &serde_json::Value) -> Option<String> {
         } else {
             is_date(text.as_bytes())
         };
+        if with_time && ok && !fits_in_utc(text) {
+            return Some(format!(
+                "{name} {text:?} is not within the years 0000 to 9999 in UTC"
+            ));
+        }
         (!ok).then(|| {
             let form = if with_time {
                 "an RFC 3339 date-time"
@@ -319,6 +327,14 @@ fn loose_time(record: &serde_json::Value) -> Option<String> {
             format!("{name} {text:?} is not {form}")
         })
     })
+}
+
+/// Whether an RFC 3339 date-time still has a four-digit year in UTC. One chrono cannot
+/// read (a 25th hour) passes here: the parse that follows refuses it with its own words.
+fn fits_in_utc(text: &str) -> bool {
+    use chrono::Datelike;
+    DateTime::parse_from_rfc3339(text)
+        .map_or(true, |t| (0..=9999).contains(&t.with_timezone(&Utc).year()))
 }
 
 /// `YYYY-MM-DD` (RFC 3339 `full-date`); whether the day exists is left to chrono.
@@ -736,6 +752,35 @@ mod tests {
         };
         assert_eq!(roster.check().unwrap_err().code, "roster_code_invalid");
         assert_eq!(roster.body.kind(), RecordKind::RosterCode);
+    }
+
+    #[test]
+    fn a_time_that_leaves_four_digit_years_in_utc_is_refused() {
+        let meeting = |updated_at: &str| {
+            serde_json::json!({
+                "id": "01900000-0000-7000-8000-000000000001",
+                "revision": 1,
+                "kind": "meeting",
+                "body": {
+                    "id": "01900000-0000-7000-8000-000000000001",
+                    "revision": 1,
+                    "activity": "peer_group",
+                    "date": "2026-03-10",
+                    "place": "", "topic": "", "facilitator": "",
+                    "status": "held",
+                    "updated_at": updated_at,
+                }
+            })
+        };
+        for edge in ["9999-12-31T23:59:59-00:01", "0000-01-01T00:00:00+00:01"] {
+            let refused = serde_json::from_value::<Record>(meeting(edge)).unwrap_err();
+            assert!(refused.to_string().contains("0000 to 9999"), "{refused}");
+        }
+        for inside in ["9999-12-31T23:59:59Z", "0000-01-01T00:00:00-23:59"] {
+            let record: Record = serde_json::from_value(meeting(inside)).unwrap();
+            let again = serde_json::to_string(&record).unwrap();
+            assert_eq!(serde_json::from_str::<Record>(&again).unwrap(), record);
+        }
     }
 
     #[test]

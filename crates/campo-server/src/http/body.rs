@@ -11,15 +11,27 @@ use std::io::Read;
 
 /// Reads the whole body, decompressing gzip; at most `cap` bytes either way.
 pub async fn read_capped(headers: &HeaderMap, body: Body, cap: usize) -> Result<Vec<u8>, ApiErr> {
-    let raw = axum::body::to_bytes(body, cap).await.map_err(|_| {
-        ApiErr::too_large(format!("the request body is over the {} byte limit", cap))
-    })?;
+    let raw = read_raw(body, cap).await?;
+    decode_capped(headers, &raw, cap)
+}
+
+/// Reads the body as sent, refused as soon as it passes `cap` bytes.
+pub async fn read_raw(body: Body, cap: usize) -> Result<axum::body::Bytes, ApiErr> {
+    axum::body::to_bytes(body, cap)
+        .await
+        .map_err(|_| ApiErr::too_large(format!("the request body is over the {} byte limit", cap)))
+}
+
+/// The body as sent, undone from its `Content-Encoding` (none, identity or gzip); at most
+/// `cap` bytes after decompression. Pure, so that malformed bodies can be thrown at it
+/// without a server.
+pub fn decode_capped(headers: &HeaderMap, raw: &[u8], cap: usize) -> Result<Vec<u8>, ApiErr> {
     let encoding = headers
         .get(axum::http::header::CONTENT_ENCODING)
         .map(|v| v.to_str().unwrap_or("?").trim().to_ascii_lowercase());
     match encoding.as_deref() {
         None | Some("identity") => Ok(raw.to_vec()),
-        Some("gzip") => gunzip_capped(&raw, cap),
+        Some("gzip") => gunzip_capped(raw, cap),
         Some(other) => Err(ApiErr::new(
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
             "unsupported_encoding",

@@ -6,6 +6,7 @@ pub mod body;
 pub mod device;
 pub mod error;
 pub mod openapi;
+pub mod push_body;
 pub mod sync;
 
 use crate::catalog::CatalogCache;

@@ -1,8 +1,9 @@
 //! Push and pull.
 
 use super::auth::DeviceAuth;
-use super::body::{parse_json, read_capped};
+use super::body::read_raw;
 use super::error::ApiErr;
+use super::push_body::decode_push;
 use super::State;
 use crate::secret::sha256_hex;
 use crate::store::{IncomingRecord, SubmissionKeys};
@@ -13,8 +14,8 @@ use axum::Json;
 use campo_core::catalog::Catalog;
 use campo_core::validate::validate_submission;
 use campo_wire::{
-    PullResponse, PushRequest, PushResponse, PushStatus, Record, RecordBody, DEFAULT_PULL_LIMIT,
-    MAX_CURSOR, MAX_PULL_LIMIT,
+    PullResponse, PushResponse, PushStatus, Record, RecordBody, DEFAULT_PULL_LIMIT, MAX_CURSOR,
+    MAX_PULL_LIMIT,
 };
 use chrono::Utc;
 
@@ -87,19 +88,8 @@ pub async fn push(
     body: Body,
 ) -> Result<Json<PushResponse>, ApiErr> {
     let limits = state.limits;
-    let bytes = read_capped(&headers, body, limits.max_body).await?;
-    let req: PushRequest = parse_json(&bytes)?;
-    if req.records.len() > limits.max_records {
-        return Err(ApiErr::new(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            "too_many_records",
-            format!(
-                "{} records in one push; send at most {} per batch",
-                req.records.len(),
-                limits.max_records
-            ),
-        ));
-    }
+    let raw = read_raw(body, limits.max_body).await?;
+    let req = decode_push(&headers, &raw, limits)?;
     let catalog = state
         .catalogs
         .get(state.store.as_ref(), &device.project)

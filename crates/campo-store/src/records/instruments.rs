@@ -3,7 +3,7 @@
 //! ids and versions are clear: the project's catalogue is the same on every tablet and
 //! says nothing of who answered what.
 
-use super::immediate;
+use super::{immediate, open_json};
 use crate::crypto;
 use crate::error::StoreError;
 use crate::vault::Vault;
@@ -40,8 +40,8 @@ impl Vault {
             let id: String = row.get(0)?;
             let version: u32 = row.get(1)?;
             let body = row.get_ref(2)?.as_blob()?;
-            match crypto::open(self.dek.bytes(), aad(&id, version).as_bytes(), body)? {
-                Some(plain) => out.push(serde_json::from_slice(&plain)?),
+            match open_json(self.dek.bytes(), &aad(&id, version), body)? {
+                Some(instrument) => out.push(instrument),
                 None => {
                     return Err(StoreError::Corrupt {
                         kind: "instrument".into(),

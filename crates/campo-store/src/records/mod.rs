@@ -16,6 +16,8 @@ mod submissions;
 
 pub use corrections::{CorrectionProblem, MeetingSubmission};
 pub use meetings::{MeetingDetail, NewMeeting};
+#[cfg(feature = "fuzzing")]
+pub use participants::RosterEntry;
 pub use roster_file::{RosterImport, RosterPassphrase, MAX_ROSTER_ENTRIES, MAX_ROSTER_FILE_BYTES};
 
 use crate::crypto;
@@ -87,6 +89,19 @@ pub(crate) fn immediate(conn: &Connection) -> Result<Transaction<'_>, StoreError
     )?)
 }
 
+/// Opens a sealed JSON body and parses it: `None` when it does not authenticate under
+/// `key` and `aad`, an error when it does but is not a `T`.
+pub(crate) fn open_json<T: DeserializeOwned>(
+    key: &[u8; crypto::KEY_LEN],
+    aad: &str,
+    body: &[u8],
+) -> Result<Option<T>, StoreError> {
+    match crypto::open(key, aad.as_bytes(), body)? {
+        Some(plain) => Ok(Some(serde_json::from_slice(&plain)?)),
+        None => Ok(None),
+    }
+}
+
 impl Vault {
     pub(crate) fn seal_json<T: Serialize>(
         &self,
@@ -106,8 +121,8 @@ impl Vault {
         body: &[u8],
     ) -> Result<T, StoreError> {
         let aad = crypto::record_aad(kind, id, revision);
-        match crypto::open(self.dek.bytes(), aad.as_bytes(), body)? {
-            Some(plain) => Ok(serde_json::from_slice(&plain)?),
+        match open_json(self.dek.bytes(), &aad, body)? {
+            Some(value) => Ok(value),
             None => Err(self.diagnose(kind, id, revision, body)),
         }
     }

@@ -17,7 +17,7 @@ use uuid::Uuid;
 /// A roster revision as sealed: the participant, and whether it was removed. Entries of
 /// the first release are a bare participant, read as not removed.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub(crate) struct RosterEntry {
+pub struct RosterEntry {
     #[serde(flatten)]
     pub participant: Participant,
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]

@@ -1,7 +1,7 @@
 //! Sealed key-value settings (server URL, device token, sync cursor, language...). The
 //! key names are clear; the values are sealed, since a device token is a credential.
 
-use super::immediate;
+use super::{immediate, open_json};
 use crate::crypto;
 use crate::error::StoreError;
 use crate::vault::Vault;
@@ -20,8 +20,8 @@ impl Vault {
             })
             .optional()?;
         let Some(body) = body else { return Ok(None) };
-        match crypto::open(self.dek.bytes(), aad(key).as_bytes(), &body)? {
-            Some(plain) => Ok(Some(serde_json::from_slice(&plain)?)),
+        match open_json(self.dek.bytes(), &aad(key), &body)? {
+            Some(value) => Ok(Some(value)),
             None => Err(StoreError::Corrupt {
                 kind: "setting".into(),
                 id: key.into(),

@@ -1,0 +1,3 @@
+#![no_main]
+// The target lives in campo-fuzz, where the replay tests run it too.
+libfuzzer_sys::fuzz_target!(|data: &[u8]| campo_fuzz::vault_raw(data));
