@@ -138,6 +138,25 @@ pub struct Relevant {
     pub any_of: Vec<String>,
 }
 
+impl Item {
+    /// A note: text shown between questions, nothing to answer.
+    pub fn note(id: impl Into<String>, label: Text) -> Item {
+        Item {
+            id: id.into(),
+            item_type: ItemType::Note,
+            label,
+            help: None,
+            required: false,
+            options: Vec::new(),
+            faces: false,
+            min: None,
+            max: None,
+            max_length: None,
+            relevant: None,
+        }
+    }
+}
+
 impl Instrument {
     /// The items that take an answer: all but notes (the columns of an export).
     pub fn answerable_items(&self) -> impl Iterator<Item = &Item> {

@@ -396,22 +396,13 @@ fn a_note_is_shown_but_never_answered_nor_scored() {
         &std::fs::read_to_string(repo_path("schemas/instruments/peer_satisfaction.json")).unwrap(),
     )
     .unwrap();
-    let note = campo_core::Item {
-        id: "intro".into(),
-        item_type: campo_core::ItemType::Note,
-        label: campo_core::Text::new(
+    let note = campo_core::Item::note(
+        "intro",
+        campo_core::Text::new(
             "Ora due parole sull'incontro.",
             "Now a word on the meeting.",
         ),
-        help: None,
-        required: false,
-        options: vec![],
-        faces: false,
-        min: None,
-        max: None,
-        max_length: None,
-        relevant: None,
-    };
+    );
     instrument.items.insert(0, note);
     campo_core::load::check_instrument(&instrument).expect("a note is a valid item");
     let first_scale = &instrument.items[1];

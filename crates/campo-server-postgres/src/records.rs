@@ -381,6 +381,19 @@ struct Submitted {
     keys: SubmissionKeys,
 }
 
+/// Takes the project's counter lock for the rest of `tx` and reads the counter: every
+/// number given out in the project after this commits in number order.
+async fn lock_counter(
+    tx: &deadpool_postgres::Transaction<'_>,
+    project: &str,
+) -> Result<i64, StorageError> {
+    tx.query_opt(LOCK_COUNTER, &[&project])
+        .await
+        .map_err(db_err)?
+        .map(|row| row.get(0))
+        .ok_or_else(|| project_not_found(project))
+}
+
 /// Adds the instrument versions the project does not hold, published or not, numbering
 /// each in the project's counter under its lock (so a pull sees a catalog change like a
 /// record). `bodies` are `(id, version, json)`.
@@ -391,14 +404,7 @@ pub async fn add_instruments(
     published: bool,
 ) -> Result<usize, StorageError> {
     let tx = client.transaction().await.map_err(db_err)?;
-    let Some(row) = tx
-        .query_opt(LOCK_COUNTER, &[&project])
-        .await
-        .map_err(db_err)?
-    else {
-        return Err(project_not_found(project));
-    };
-    let start: i64 = row.get(0);
+    let start = lock_counter(&tx, project).await?;
     let mut seq = start;
     // Under the lock no other writer adds to this project's catalog, so the check and the
     // insert cannot race; a version already held is never overwritten.
@@ -441,14 +447,7 @@ pub async fn publish_instrument(
     version: i64,
 ) -> Result<bool, StorageError> {
     let tx = client.transaction().await.map_err(db_err)?;
-    let Some(row) = tx
-        .query_opt(LOCK_COUNTER, &[&project])
-        .await
-        .map_err(db_err)?
-    else {
-        return Err(project_not_found(project));
-    };
-    let seq: i64 = row.get::<_, i64>(0) + 1;
+    let seq = lock_counter(&tx, project).await? + 1;
     let published: bool = tx
         .query_opt(
             "SELECT published FROM instruments WHERE project_id = $1 AND id = $2 AND version = $3",

@@ -5,7 +5,7 @@
 mod common;
 
 use campo_core::catalog::Catalog;
-use campo_core::{Instrument, Item, ItemType, Text};
+use campo_core::{Instrument, Item, Text};
 use common::*;
 use std::process::Command;
 
@@ -20,19 +20,10 @@ fn checkin() -> Instrument {
     i.id = "peer_checkin".into();
     i.items.insert(
         0,
-        Item {
-            id: "intro".into(),
-            item_type: ItemType::Note,
-            label: Text::new("Due parole sull'incontro.", "A word on the meeting."),
-            help: None,
-            required: false,
-            options: vec![],
-            faces: false,
-            min: None,
-            max: None,
-            max_length: None,
-            relevant: None,
-        },
+        Item::note(
+            "intro",
+            Text::new("Due parole sull'incontro.", "A word on the meeting."),
+        ),
     );
     i
 }
