@@ -90,15 +90,15 @@ impl Reading {
                 }
             };
             let correct_text = row.get(correct_column);
-            let correct = yes_no(correct_text).unwrap_or_else(|| {
-                self.problem(
+            let correct = self
+                .flag(
                     &sheet.name,
                     place,
                     Some(&header(correct_column, "campo_correct")),
-                    format!("campo_correct \"{}\" is not yes or no", correct_text.trim()),
-                );
-                false
-            });
+                    "campo_correct",
+                    correct_text.trim(),
+                )
+                .unwrap_or(false);
             if correct && scoring.is_some_and(|s| s != Scoring::PercentCorrect) {
                 self.problem(
                     &sheet.name,

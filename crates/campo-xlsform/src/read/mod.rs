@@ -129,6 +129,28 @@ struct ChoiceDraft {
 }
 
 impl Reading {
+    /// A yes/no cell (`key` names it in the message, `text` as the author wrote it), or
+    /// `None` with the problem recorded at its place.
+    fn flag(
+        &mut self,
+        sheet: &str,
+        row: Option<u32>,
+        column: Option<&str>,
+        key: &str,
+        text: &str,
+    ) -> Option<bool> {
+        let parsed = yes_no(text);
+        if parsed.is_none() {
+            self.problem(
+                sheet,
+                row,
+                column,
+                format!("{key} \"{text}\" is not yes or no"),
+            );
+        }
+        parsed
+    }
+
     fn problem(
         &mut self,
         sheet: &str,

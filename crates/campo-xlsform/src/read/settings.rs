@@ -178,18 +178,7 @@ impl Reading {
                 );
                 None
             }
-            (text, column) => {
-                let parsed = yes_no(text);
-                if parsed.is_none() {
-                    self.problem(
-                        &sheet.name,
-                        place,
-                        column,
-                        format!("campo_anonymous \"{text}\" is not yes or no"),
-                    );
-                }
-                parsed
-            }
+            (text, column) => self.flag(&sheet.name, place, column, "campo_anonymous", text),
         };
 
         let scoring = match value("campo_scoring") {

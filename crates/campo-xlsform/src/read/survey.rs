@@ -104,15 +104,15 @@ impl Reading {
             }
             let help = self.bilingual(sheet, row, hints, "hint");
 
-            let required = yes_no(cell("required")).unwrap_or_else(|| {
-                self.problem(
+            let required = self
+                .flag(
                     &sheet.name,
                     place,
                     Some(&header("required")),
-                    format!("required \"{}\" is not yes or no", cell("required")),
-                );
-                false
-            });
+                    "required",
+                    cell("required"),
+                )
+                .unwrap_or(false);
             if required && kind == Kind::Note {
                 self.problem(
                     &sheet.name,
@@ -151,15 +151,15 @@ impl Reading {
                     false
                 }
             };
-            let faces = yes_no(cell("campo_faces")).unwrap_or_else(|| {
-                self.problem(
+            let faces = self
+                .flag(
                     &sheet.name,
                     place,
                     Some(&header("campo_faces")),
-                    format!("campo_faces \"{}\" is not yes or no", cell("campo_faces")),
-                );
-                false
-            });
+                    "campo_faces",
+                    cell("campo_faces"),
+                )
+                .unwrap_or(false);
             if faces && !likert {
                 self.problem(
                     &sheet.name,
