@@ -61,6 +61,7 @@ pub fn submission(
         answers: answers_for(instrument, rng),
         created_at: Utc::now(),
         replaces: None,
+        follows_up: None,
     }
 }
 
@@ -108,6 +109,7 @@ pub fn fill(vault: &Vault, catalog: &Catalog, n: usize, tag: &str, seed: u64) {
                 Attendance {
                     participants: attendees.clone(),
                     anonymous: (k % 3) as u32,
+                    roles: None,
                 },
             )
             .expect("attendance");
@@ -128,6 +130,8 @@ pub fn fill(vault: &Vault, catalog: &Catalog, n: usize, tag: &str, seed: u64) {
                     subs.push(submission(goals, m.id, None, None, &mut rng));
                 }
             }
+            // The fill draws the three service activities only.
+            Activity::CoAssessment => unreachable!(),
         }
         for s in subs.into_iter().take(n - written) {
             vault.save_final(&s).expect("save final");
@@ -187,6 +191,7 @@ pub fn training_day(vault: &Vault, catalog: &Catalog, carers: usize, tag: &str, 
             Attendance {
                 participants: codes.clone(),
                 anonymous: 0,
+                roles: None,
             },
         )
         .expect("attendance");

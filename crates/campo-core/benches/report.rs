@@ -78,6 +78,7 @@ fn data(catalog: &Catalog) -> ReportInput {
                 attendance: Attendance {
                     participants: codes,
                     anonymous: rng.next(5),
+                    roles: None,
                 },
                 updated_at: Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).unwrap(),
             }
@@ -113,6 +114,8 @@ fn data(catalog: &Catalog) -> ReportInput {
                 },
                 Activity::PeerGroup => (peer, None, None),
                 Activity::Committee => (goals, Some("C0001".to_string()), None),
+                // Meetings are drawn among the service activities only.
+                Activity::CoAssessment => unreachable!(),
             };
             Submission {
                 id: Uuid::from_u128(u128::from(n) + 1_000_000),
@@ -125,6 +128,7 @@ fn data(catalog: &Catalog) -> ReportInput {
                 created_at: created + Duration::seconds(i64::from(n)),
                 // Some corrections, so the replaced-set path is exercised too.
                 replaces: (n % 1_000 == 999).then(|| Uuid::from_u128(u128::from(n) + 999_999)),
+                follows_up: None,
             }
         })
         .collect();

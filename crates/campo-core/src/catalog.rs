@@ -45,6 +45,10 @@ pub(crate) const BUILTIN_FILES: &[(&str, &str)] = &[
         "committee_goals",
         include_str!("../../../schemas/instruments/committee_goals.json"),
     ),
+    (
+        "barrier_log",
+        include_str!("../../../schemas/instruments/barrier_log.json"),
+    ),
 ];
 
 /// Instruments keyed by id, then version (ordered, so `all()` and reports are stable).

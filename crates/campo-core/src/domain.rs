@@ -6,7 +6,8 @@ use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-/// The pilot's three kinds of meeting.
+/// The pilot's three kinds of meeting, and the co-assessments (workshops or interviews)
+/// where carers, the service provider and the researchers look at how the project is going.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -15,10 +16,21 @@ pub enum Activity {
     TrainingCourse,
     PeerGroup,
     Committee,
+    CoAssessment,
 }
 
 impl Activity {
-    pub const ALL: [Activity; 3] = [
+    pub const ALL: [Activity; 4] = [
+        Activity::TrainingCourse,
+        Activity::PeerGroup,
+        Activity::Committee,
+        Activity::CoAssessment,
+    ];
+
+    /// The activities that serve the carers, whose meetings make the service figures
+    /// (cadence, attendance, reach). Co-assessments look at those services; counted among
+    /// them, a workshop before the pilot would stretch its months and its reach.
+    pub const SERVICES: [Activity; 3] = [
         Activity::TrainingCourse,
         Activity::PeerGroup,
         Activity::Committee,
@@ -29,7 +41,12 @@ impl Activity {
             Activity::TrainingCourse => "training_course",
             Activity::PeerGroup => "peer_group",
             Activity::Committee => "committee",
+            Activity::CoAssessment => "co_assessment",
         }
+    }
+
+    pub fn is_service(self) -> bool {
+        self != Activity::CoAssessment
     }
 }
 
@@ -55,6 +72,30 @@ pub struct Attendance {
     #[serde(default)]
     #[cfg_attr(feature = "openapi", schema(maximum = 4294967295_u64))]
     pub anonymous: u32,
+    /// Co-assessments only: how many of each side took part. Absent on every other meeting
+    /// (and then not serialized at all, so records stored before it keep their bytes).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub roles: Option<RoleCounts>,
+}
+
+/// Who took part in a co-assessment, by side: its point is to hear every one of them.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(default)]
+pub struct RoleCounts {
+    #[cfg_attr(feature = "openapi", schema(maximum = 4294967295_u64))]
+    pub carers: u32,
+    #[cfg_attr(feature = "openapi", schema(maximum = 4294967295_u64))]
+    pub provider_staff: u32,
+    #[cfg_attr(feature = "openapi", schema(maximum = 4294967295_u64))]
+    pub researchers: u32,
+}
+
+impl RoleCounts {
+    pub fn total(&self) -> u64 {
+        u64::from(self.carers) + u64::from(self.provider_staff) + u64::from(self.researchers)
+    }
 }
 
 impl Attendance {
@@ -130,6 +171,12 @@ pub struct Submission {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[cfg_attr(feature = "openapi", schema(schema_with = openapi::optional_uuid))]
     pub replaces: Option<Uuid>,
+    /// Barrier log only: the first submission of the barrier this one follows up (a later
+    /// effect or status of the same barrier). Skipped when absent, so that the content hash
+    /// of every record written before it is unchanged.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(schema_with = openapi::optional_uuid))]
+    pub follows_up: Option<Uuid>,
 }
 
 /// A carer on the device's roster. The name and contact never leave the device:

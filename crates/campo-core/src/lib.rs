@@ -4,6 +4,7 @@
 //! inputs, so the tablet and the server compute the same report from the same records.
 
 pub mod answer;
+pub mod barrier;
 pub mod catalog;
 pub mod domain;
 pub mod i18n;
@@ -16,7 +17,8 @@ pub mod validate;
 
 pub use answer::{AnswerValue, Answers};
 pub use domain::{
-    Activity, Attendance, Meeting, MeetingStatus, Outreach, Participant, Phase, Submission,
+    Activity, Attendance, Meeting, MeetingStatus, Outreach, Participant, Phase, RoleCounts,
+    Submission,
 };
 pub use i18n::{Lang, Text};
 pub use instrument::{Choice, Instrument, Item, ItemType, Relevant, Scoring};

@@ -38,7 +38,7 @@ fn every_shipped_instrument_matches_the_schema_with_an_independent_validator() {
     );
     let validator = jsonschema::draft202012::new(&schema).unwrap();
     let files = json_files(&repo_path("schemas/instruments"));
-    assert_eq!(files.len(), 8);
+    assert_eq!(files.len(), 9);
     for path in files {
         let value: Value = serde_json::from_str(&fs::read_to_string(&path).unwrap()).unwrap();
         let errors: Vec<String> = validator
@@ -67,7 +67,7 @@ fn every_shipped_instrument_loads_and_is_in_the_builtin_catalog() {
             loaded.id
         );
     }
-    assert_eq!(catalog.all().count(), 8);
+    assert_eq!(catalog.all().count(), 9);
 }
 
 #[test]
@@ -93,6 +93,79 @@ fn builtin_catalog_serves_each_activity_its_instruments() {
     );
     assert_eq!(ids(Activity::PeerGroup), ["peer_satisfaction"]);
     assert_eq!(ids(Activity::Committee), ["committee_goals"]);
+    assert_eq!(ids(Activity::CoAssessment), ["barrier_log"]);
+}
+
+#[test]
+fn the_barrier_log_has_the_codes_the_report_counts() {
+    use campo_core::barrier::{items, BARRIER_LOG, CAUSES, EFFECTS, RAISED_BY, STAGES, STATUSES};
+    let catalog = Catalog::builtin();
+    let log = catalog.latest(BARRIER_LOG).unwrap();
+    // Filled in by the facilitator about the project, never about a respondent.
+    assert!(log.anonymous);
+    assert_eq!(log.scoring, Scoring::None);
+    assert_eq!(log.activities, [Activity::CoAssessment]);
+    let values = |id: &str| {
+        log.item(id)
+            .unwrap_or_else(|| panic!("{id} missing"))
+            .options
+            .iter()
+            .map(|o| o.value.clone())
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(values(items::CAUSE), CAUSES);
+    assert_eq!(values(items::STAGE), STAGES);
+    assert_eq!(values(items::RAISED_BY), RAISED_BY);
+    assert_eq!(values(items::EFFECT), EFFECTS);
+    assert_eq!(values(items::STATUS), STATUSES);
+    for id in [
+        items::CAUSE,
+        items::STAGE,
+        items::RAISED_BY,
+        items::EFFECT,
+        items::WHAT_HAPPENED,
+    ] {
+        assert!(log.item(id).unwrap().required, "{id}");
+    }
+    // "Not yet given" is a status of its own: the item may stay unanswered.
+    assert!(!log.item(items::STATUS).unwrap().required);
+    assert!(!log.item(items::ADJUSTMENT).unwrap().required);
+    let other = log.item(items::CAUSE_OTHER).unwrap();
+    assert_eq!(other.item_type, ItemType::Text);
+    let relevant = other.relevant.as_ref().unwrap();
+    assert_eq!(
+        (relevant.item.as_str(), relevant.any_of.as_slice()),
+        ("cause", &["other".to_string()][..])
+    );
+    // The description follows the cause it describes.
+    let position = |id: &str| log.items.iter().position(|i| i.id == id).unwrap();
+    assert_eq!(position(items::CAUSE_OTHER), position(items::CAUSE) + 1);
+
+    let answered = |pairs: &[(&str, &str)]| -> Answers {
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), AnswerValue::Text(v.to_string())))
+            .collect()
+    };
+    let base = [
+        ("cause", "mistakes"),
+        ("stage", "during"),
+        ("raised_by", "carer"),
+        ("effect", "value_diminished"),
+        ("what_happened", "x"),
+    ];
+    assert_eq!(
+        campo_core::validate::validate_answers(log, &answered(&base)),
+        Ok(())
+    );
+    let mut other_cause = base.to_vec();
+    other_cause[0] = ("cause", "other");
+    assert!(campo_core::validate::validate_answers(log, &answered(&other_cause)).is_err());
+    other_cause.push(("cause_other", "y"));
+    assert_eq!(
+        campo_core::validate::validate_answers(log, &answered(&other_cause)),
+        Ok(())
+    );
 }
 
 #[test]

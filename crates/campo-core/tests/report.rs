@@ -178,6 +178,7 @@ fn meeting(
         attendance: Attendance {
             participants: codes.iter().map(|c| c.to_string()).collect(),
             anonymous,
+            roles: None,
         },
         updated_at: at(1, 1, 0),
     }
@@ -223,6 +224,7 @@ impl S {
             answers: answers(a),
             created_at: created,
             replaces: None,
+            follows_up: None,
         });
         sid
     }
@@ -973,6 +975,7 @@ fn report_over_the_builtin_instruments() {
         answers,
         created_at: at(1, 15, 12),
         replaces: None,
+        follows_up: None,
     };
     let input = ReportInput {
         meetings: vec![

@@ -92,6 +92,7 @@ fn bodies(total: usize) -> Vec<Vec<u8>> {
             answers,
             created_at: Utc::now(),
             replaces: None,
+            follows_up: None,
         };
         records.push(Record {
             id: s.id,

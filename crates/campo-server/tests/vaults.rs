@@ -344,6 +344,7 @@ fn answered(
         answers,
         created_at: chrono::Utc::now(),
         replaces: None,
+        follows_up: None,
     }
 }
 

@@ -34,6 +34,7 @@ fn satisfaction(meeting: Uuid, answers: &Answers) -> Submission {
         answers: answers.clone(),
         created_at: Utc::now(),
         replaces: None,
+        follows_up: None,
     }
 }
 

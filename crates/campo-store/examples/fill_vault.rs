@@ -102,6 +102,7 @@ pub fn fill(vault: &Vault, text: &str) -> Result<Filled, Box<dyn std::error::Err
         Attendance {
             participants: vec![code],
             anonymous: 1,
+            roles: None,
         },
     )?;
     vault.mark_held(held.id)?;
@@ -135,6 +136,7 @@ pub fn fill(vault: &Vault, text: &str) -> Result<Filled, Box<dyn std::error::Err
         answers,
         created_at: Utc::now(),
         replaces: None,
+        follows_up: None,
     };
     // As the app does: validate with campo-core, then store.
     validate_submission(&catalog, &submission)?;

@@ -99,6 +99,7 @@ fn no_canary_in_any_file() {
         Attendance {
             participants: vec!["CANARYCODEqzx".into()],
             anonymous: 2,
+            roles: None,
         },
     )
     .unwrap();

@@ -70,6 +70,7 @@ fn crash_child_writer() {
                 Attendance {
                     participants: vec![],
                     anonymous: i,
+                    roles: None,
                 },
             )
             .unwrap();

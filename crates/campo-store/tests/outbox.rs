@@ -25,6 +25,7 @@ fn pending_in_write_order_and_ack_per_revision() {
         Attendance {
             participants: vec!["C01".into()],
             anonymous: 0,
+            roles: None,
         },
     )
     .unwrap();

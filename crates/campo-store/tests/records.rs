@@ -25,6 +25,7 @@ fn meetings_keep_every_revision_and_list_current_ones_by_date() {
     let att = Attendance {
         participants: vec!["C01".into(), "C02".into()],
         anonymous: 3,
+        roles: None,
     };
     let m = v.set_attendance(later.id, att.clone()).unwrap();
     assert_eq!((m.revision, &m.attendance), (2, &att));

@@ -50,6 +50,7 @@ fn remote_meetings_are_read_only_and_follow_newer_revisions() {
             Attendance {
                 participants: vec![],
                 anonymous: 4,
+                roles: None,
             },
         )
         .unwrap_err(),

@@ -60,6 +60,7 @@ fn update_and_remove_participants() {
         Attendance {
             participants: vec!["C01".into()],
             anonymous: 1,
+            roles: None,
         },
     )
     .unwrap();

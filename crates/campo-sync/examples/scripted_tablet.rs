@@ -150,6 +150,7 @@ fn submission(
         answers,
         created_at: Utc::now(),
         replaces: None,
+        follows_up: None,
     };
     // The vault stores what it is given: checking is the caller's job, as in the app.
     validate_submission(catalog, &s)?;
@@ -184,6 +185,7 @@ fn record_a_week(vault: &mut Vault) -> Fallible<()> {
         Attendance {
             participants: codes.clone(),
             anonymous: 0,
+            roles: None,
         },
     )?;
     let quiz = catalog
@@ -255,6 +257,7 @@ fn record_a_week(vault: &mut Vault) -> Fallible<()> {
         Attendance {
             participants: codes[..4].to_vec(),
             anonymous: 2,
+            roles: None,
         },
     )?;
     let goals = answers(&[

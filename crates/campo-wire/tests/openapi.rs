@@ -94,6 +94,7 @@ fn submission() -> Submission {
         .collect(),
         created_at: chrono::Utc::now(),
         replaces: None,
+        follows_up: None,
     }
 }
 
@@ -120,6 +121,7 @@ fn full_report() -> campo_core::report::Report {
                 .collect(),
             created_at: chrono::Utc::now(),
             replaces: None,
+            follows_up: None,
         }
     };
     let mut course = meeting(MeetingStatus::Held);

@@ -47,6 +47,7 @@ macro_rules! round_trips {
 }
 
 round_trips!(
+    barrier_log,
     committee_goals,
     peer_satisfaction,
     quiz_carer_wellbeing,

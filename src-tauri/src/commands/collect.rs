@@ -145,6 +145,7 @@ pub fn save_answers(state: State<'_, AppState>, draft: DraftInput) -> AppResult<
             answers: draft.answers,
             created_at: chrono::Utc::now(),
             replaces: draft.replaces,
+            follows_up: None,
         };
         v.save_draft(&submission)?;
         Ok(DraftSaved {

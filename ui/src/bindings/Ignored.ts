@@ -29,4 +29,9 @@ wrong_activity: bigint,
 /**
  * Quizzes without a pre/post phase: neither understanding nor gain can use them.
  */
-quiz_without_phase: bigint, };
+quiz_without_phase: bigint, 
+/**
+ * Barrier log follow-ups naming no barrier in the input (not a first submission of
+ * one, or one left out): they cannot be placed in a chain.
+ */
+follow_up_without_barrier: bigint, };

@@ -10,4 +10,10 @@ export type Submission = { id: string, instrument_id: string, instrument_version
 /**
  * Pseudonymous participant code; always `None` for anonymous instruments.
  */
-respondent?: string | null, phase?: Phase | null, answers: { [key in string]: AnswerValue }, created_at: string, replaces?: string | null, };
+respondent?: string | null, phase?: Phase | null, answers: { [key in string]: AnswerValue }, created_at: string, replaces?: string | null, 
+/**
+ * Barrier log only: the first submission of the barrier this one follows up (a later
+ * effect or status of the same barrier). Skipped when absent, so that the content hash
+ * of every record written before it is unchanged.
+ */
+follows_up?: string | null, };

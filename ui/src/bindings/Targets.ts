@@ -30,4 +30,11 @@ satisfaction_min: number,
 /**
  * Mean post-quiz % correct must be above this.
  */
-understanding_min: number, };
+understanding_min: number, 
+/**
+ * Co-assessments are due one in the month before `pilot_start`, one in every period
+ * of this many months from `pilot_start` to `pilot_end`, and one in the month after
+ * `pilot_end`. 0: none during the pilot, only before and after. Without the pilot's
+ * dates no co-assessment can be placed, and none is due.
+ */
+co_assessment_every_months: number, };

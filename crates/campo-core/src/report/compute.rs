@@ -6,14 +6,17 @@
 //! nothing but the pre/post pairing slots. Sums run in input order, so the same records
 //! give the same figures to the last bit on the tablet and on the server.
 
+use super::co_assessment::{barrier_counts, plan, role_totals};
+use super::signals::{signals, SignalInput};
 use super::targets::{Check, Targets};
 use super::{
-    Cancellation, CommitteeReport, Counters, Distribution, GoalState, GoalsEvaluation, Ignored,
-    Level, Mean, MeetingCounts, OutreachReport, PeerReport, Period, PeriodCounters, QuizReport,
-    Report, ReportInput, Totals, TrainingReport,
+    Cancellation, CoAssessmentReport, CommitteeReport, Counters, Distribution, GoalState,
+    GoalsEvaluation, Ignored, Level, Mean, MeetingCounts, OutreachReport, PeerReport, Period,
+    PeriodCounters, QuizReport, Report, ReportInput, Totals, TrainingReport,
 };
+use crate::barrier::{chains, BARRIER_LOG};
 use crate::catalog::Catalog;
-use crate::domain::{Activity, Meeting, MeetingStatus, Phase, Submission};
+use crate::domain::{Activity, Meeting, MeetingStatus, Outreach, Phase, Submission};
 use crate::instrument::{Instrument, ItemType, Scoring};
 use crate::score::Scorer;
 use chrono::{DateTime, Datelike, NaiveDate, Utc};
@@ -21,23 +24,102 @@ use foldhash::{HashMap, HashMapExt, HashSet};
 use std::collections::BTreeMap;
 use uuid::Uuid;
 
+/// The report as of the date of the latest meeting in the input (else the pilot's start):
+/// a pure function of the records, for callers that have no date of their own. A report
+/// for today is `compute_as_of` with today's date.
 pub fn compute(input: &ReportInput, catalog: &Catalog, targets: &Targets) -> Report {
+    let as_of = input
+        .meetings
+        .iter()
+        .map(|m| m.date)
+        .max()
+        .or(targets.pilot_start)
+        .unwrap_or_default();
+    compute_as_of(input, catalog, targets, as_of)
+}
+
+/// The report, with the co-assessment plan's states and the signals as of `as_of`. Every
+/// other figure is over the whole input.
+pub fn compute_as_of(
+    input: &ReportInput,
+    catalog: &Catalog,
+    targets: &Targets,
+    as_of: NaiveDate,
+) -> Report {
     let meetings = current_meetings(&input.meetings);
+    let mut report = services(
+        &meetings,
+        &input.submissions,
+        &input.outreach,
+        catalog,
+        targets,
+    );
+
+    let upto: Vec<&Meeting> = meetings
+        .iter()
+        .copied()
+        .filter(|m| m.date <= as_of)
+        .collect();
+    let month = format!("{:04}-{:02}", as_of.year(), as_of.month());
+    let later_outreach = input.outreach.iter().any(|o| o.period > month);
+    // The signals read the service figures as they stood at `as_of`; when nothing in the
+    // input is later, those are the report's own.
+    let earlier;
+    let services_then = if upto.len() == meetings.len() && !later_outreach {
+        &report
+    } else {
+        let outreach_then: Vec<Outreach> = input
+            .outreach
+            .iter()
+            .filter(|o| o.period <= month)
+            .cloned()
+            .collect();
+        earlier = services(&upto, &input.submissions, &outreach_then, catalog, targets);
+        &earlier
+    };
+
+    let plan = plan(targets, &meetings, as_of);
+    let signals = signals(&SignalInput {
+        as_of,
+        meetings: &upto,
+        services: services_then,
+        targets,
+        plan: &plan,
+    });
+    report.co_assessment.as_of = as_of;
+    report.co_assessment.plan = plan;
+    report.co_assessment.signals = signals;
+    report
+}
+
+/// Every figure but the plan and the signals.
+fn services(
+    meetings: &[&Meeting],
+    submissions: &[Submission],
+    outreach_entries: &[Outreach],
+    catalog: &Catalog,
+    targets: &Targets,
+) -> Report {
     let index: HashMap<Uuid, &Meeting> = meetings.iter().map(|m| (m.id, *m)).collect();
 
-    let mut pass = Pass::new(catalog, &input.submissions);
-    for submission in &input.submissions {
+    let mut pass = Pass::new(catalog, submissions);
+    for submission in submissions {
         pass.add(submission, &index);
     }
 
-    let period = period(&meetings);
+    let service_meetings: Vec<&Meeting> = meetings
+        .iter()
+        .copied()
+        .filter(|m| m.activity.is_service())
+        .collect();
+    let period = period(&service_meetings);
     let months = targets
         .fixed_months()
         .unwrap_or_else(|| period.as_ref().map_or(0, months_spanned));
 
-    let training_meetings = meeting_counts(&meetings, Activity::TrainingCourse);
-    let peer_meetings = meeting_counts(&meetings, Activity::PeerGroup);
-    let committee_meetings = meeting_counts(&meetings, Activity::Committee);
+    let training_meetings = meeting_counts(meetings, Activity::TrainingCourse);
+    let peer_meetings = meeting_counts(meetings, Activity::PeerGroup);
+    let committee_meetings = meeting_counts(meetings, Activity::Committee);
 
     let (understanding, pre, gain, quizzes) = pass.quiz_figures(catalog);
     let training_satisfaction =
@@ -78,7 +160,28 @@ pub fn compute(input: &ReportInput, catalog: &Catalog, targets: &Targets) -> Rep
             .map(|c| goals_evaluation(c, &pass.scorers[c.scorer])),
     };
 
-    let totals = totals(&meetings, &pass, targets);
+    let totals = totals(&service_meetings, &pass, targets);
+
+    let replaced_by: HashMap<Uuid, Uuid> = submissions
+        .iter()
+        .filter_map(|s| Some((s.replaces?, s.id)))
+        .collect();
+    let barriers = chains(&pass.barrier_log, &replaced_by);
+    let mut ignored = pass.ignored.clone();
+    ignored.follow_up_without_barrier = barriers.orphans;
+    let (by_cause, by_raised_by, by_effect) = barrier_counts(&barriers.chains);
+    let co_assessment = CoAssessmentReport {
+        as_of: NaiveDate::default(),
+        meetings: meeting_counts(meetings, Activity::CoAssessment),
+        roles: role_totals(meetings),
+        total: barriers.chains.len() as u64,
+        follow_ups: barriers.chains.iter().map(|c| c.follow_ups).sum(),
+        barriers: by_cause,
+        by_raised_by,
+        by_effect,
+        plan: Vec::new(),
+        signals: Vec::new(),
+    };
 
     Report {
         period,
@@ -88,8 +191,9 @@ pub fn compute(input: &ReportInput, catalog: &Catalog, targets: &Targets) -> Rep
         peer,
         committee,
         totals,
-        outreach: outreach(&input.outreach),
-        ignored: pass.ignored.clone(),
+        outreach: outreach(outreach_entries),
+        co_assessment,
+        ignored,
     }
 }
 
@@ -167,7 +271,7 @@ fn totals(meetings: &[&Meeting], pass: &Pass, targets: &Targets) -> Totals {
     }
 }
 
-fn outreach(entries: &[crate::domain::Outreach]) -> OutreachReport {
+fn outreach(entries: &[Outreach]) -> OutreachReport {
     let mut by_period: BTreeMap<&str, Counters> = BTreeMap::new();
     let mut total = Counters::default();
     for o in entries {
@@ -241,6 +345,8 @@ struct Pass<'a> {
     peer_scorers: Vec<usize>,
     evaluations: u64,
     latest_evaluation: Option<CommitteeCandidate<'a>>,
+    /// Barrier log submissions at held co-assessments, in input order.
+    barrier_log: Vec<&'a Submission>,
     ignored: Ignored,
 }
 
@@ -260,6 +366,7 @@ impl<'a> Pass<'a> {
             peer_scorers: Vec::new(),
             evaluations: 0,
             latest_evaluation: None,
+            barrier_log: Vec::new(),
             ignored: Ignored::default(),
         }
     }
@@ -300,6 +407,13 @@ impl<'a> Pass<'a> {
         let instrument = self.scorers[p].scorer.instrument();
         if !instrument.activities.contains(&meeting.activity) {
             self.ignored.wrong_activity += 1;
+            return;
+        }
+        // Answers at a co-assessment are about the project, not a service's figures.
+        if !meeting.activity.is_service() {
+            if instrument.id == BARRIER_LOG {
+                self.barrier_log.push(s);
+            }
             return;
         }
         match instrument.scoring {
@@ -377,7 +491,7 @@ impl<'a> Pass<'a> {
                     }
                 });
             }
-            Activity::Committee => {}
+            Activity::Committee | Activity::CoAssessment => {}
         }
     }
 

@@ -1,8 +1,9 @@
 //! The report flattened into rows, one per figure, with labels in one language. The text
 //! table and the CSV are both drawn from these rows, so they can never disagree.
 
-use super::labels::label;
-use super::{Check, Level, Mean, MeetingCounts, Report};
+use super::labels::{label, try_label};
+use super::signals::signal_table;
+use super::{Check, CoAssessmentReport, Level, Mean, MeetingCounts, PlanState, Report};
 use crate::domain::Activity;
 use crate::i18n::Lang;
 use chrono::NaiveDate;
@@ -273,6 +274,8 @@ pub fn figures(report: &Report, lang: Lang) -> Vec<Figure> {
         );
     }
 
+    co_assessment(&mut r, &report.co_assessment);
+
     let i = &report.ignored;
     r.section("ignored", "");
     r.key("replaced", Value::Count(i.replaced));
@@ -281,7 +284,163 @@ pub fn figures(report: &Report, lang: Lang) -> Vec<Figure> {
     r.key("unknown_instrument", Value::Count(i.unknown_instrument));
     r.key("wrong_activity", Value::Count(i.wrong_activity));
     r.key("quiz_without_phase", Value::Count(i.quiz_without_phase));
+    r.key(
+        "follow_up_without_barrier",
+        Value::Count(i.follow_up_without_barrier),
+    );
     r.key("ignored_total", Value::Count(i.total()));
 
     r.rows
+}
+
+/// A code's label (`prefix_code`), or the code itself when the table has none: a value
+/// from a later instrument version is shown rather than dropped.
+fn code_label(prefix: &str, code: &str, lang: Lang) -> String {
+    try_label(&format!("{prefix}_{code}"), lang)
+        .unwrap_or(code)
+        .to_string()
+}
+
+/// A signal's figure: whole numbers as such, others with one decimal in the language's
+/// style.
+fn signal_number(v: f64, lang: Lang) -> String {
+    if v.fract() == 0.0 {
+        format!("{v:.0}")
+    } else {
+        Value::Number(Some(v)).format(lang, false)
+    }
+}
+
+fn co_assessment(r: &mut Rows, c: &CoAssessmentReport) {
+    let lang = r.lang;
+    let code = Activity::CoAssessment.code();
+    r.section(code, code);
+    r.meetings(&c.meetings, None);
+    r.key("roles_carers", Value::Count(c.roles.carers));
+    r.key("roles_provider_staff", Value::Count(c.roles.provider_staff));
+    r.key("roles_researchers", Value::Count(c.roles.researchers));
+
+    r.section("barriers", "");
+    r.key("barriers_total", Value::Count(c.total));
+    r.key("follow_ups", Value::Count(c.follow_ups));
+    for b in &c.barriers {
+        let cause = code_label("cause", &b.cause, lang);
+        r.push(cause.clone(), Value::Count(b.total));
+        let stages = [
+            ("before", b.by_stage.before),
+            ("during", b.by_stage.during),
+            ("after", b.by_stage.after),
+        ];
+        for (stage, n) in stages {
+            let figure = format!("{cause}: {}", code_label("stage", stage, lang));
+            r.push(figure, Value::Count(n));
+        }
+        let statuses = [
+            ("open", b.by_status.open),
+            ("planned", b.by_status.planned),
+            ("done", b.by_status.done),
+            ("not_possible", b.by_status.not_possible),
+        ];
+        for (status, n) in statuses {
+            let figure = format!("{cause}: {}", code_label("status", status, lang));
+            r.push(figure, Value::Count(n));
+        }
+    }
+    let raised = [
+        ("carer", c.by_raised_by.carer),
+        ("provider", c.by_raised_by.provider),
+        ("researcher", c.by_raised_by.researcher),
+    ];
+    for (who, n) in raised {
+        let figure = format!(
+            "{}: {}",
+            label("raised_by", lang),
+            code_label("raised_by", who, lang)
+        );
+        r.push(figure, Value::Count(n));
+    }
+    let effects = [
+        ("none_yet", c.by_effect.none_yet),
+        ("value_diminished", c.by_effect.value_diminished),
+        ("irreparable_loss", c.by_effect.irreparable_loss),
+    ];
+    for (effect, n) in effects {
+        let figure = format!(
+            "{}: {}",
+            label("effect", lang),
+            code_label("effect", effect, lang)
+        );
+        r.push(figure, Value::Count(n));
+    }
+
+    r.section("plan", "");
+    r.key("as_of", Value::Date(c.as_of));
+    if c.plan.is_empty() {
+        r.key("plan_no_dates", Value::Text(String::new()));
+    }
+    for p in &c.plan {
+        let figure = format!(
+            "{} ({} – {})",
+            code_label("plan", p.stage.code(), lang),
+            p.from,
+            p.to
+        );
+        let state = code_label("plan", p.state.code(), lang);
+        let value = match p.held_on {
+            Some(day) => format!("{state} {day}"),
+            None => state,
+        };
+        let row = r.push(figure, Value::Text(value));
+        row.met = match p.state {
+            PlanState::Done => Some(true),
+            PlanState::Missing => Some(false),
+            PlanState::NotYetDue => None,
+        };
+    }
+
+    let table = signal_table();
+    r.section("signals", "");
+    r.key("signals_count", Value::Count(c.signals.len() as u64));
+    // Said with the signals wherever they are shown: they open a discussion, they do not
+    // close one.
+    r.push(table.note.get(lang), Value::Text(String::new()));
+    for signal in &c.signals {
+        let spec = table.get(&signal.code);
+        let title = spec.map_or(signal.code.as_str(), |s| s.title.get(lang));
+        let title = match signal.activity {
+            Some(activity) => format!("{title} — {}", label(activity.code(), lang)),
+            None => title.to_string(),
+        };
+        let named = |figures: &[super::SignalFigure]| {
+            figures
+                .iter()
+                .map(|f| {
+                    let name = spec
+                        .and_then(|s| s.labels.get(&f.name))
+                        .map_or(f.name.as_str(), |l| l.get(lang));
+                    format!("{name} {}", signal_number(f.value, lang))
+                })
+                .collect::<Vec<_>>()
+                .join("; ")
+        };
+        let mut evidence = named(&signal.evidence);
+        if !signal.thresholds.is_empty() {
+            evidence = format!(
+                "{evidence} ({}: {})",
+                label("signal_thresholds", lang),
+                named(&signal.thresholds)
+            );
+        }
+        r.push(title.clone(), Value::Text(evidence));
+        let causes = signal
+            .causes
+            .iter()
+            .map(|c| code_label("cause", c, lang))
+            .collect::<Vec<_>>()
+            .join(", ");
+        r.push(
+            format!("{title}: {}", label("signal_causes", lang)),
+            Value::Text(causes),
+        );
+    }
 }

@@ -4,21 +4,24 @@
 //! and the server show the same figures from the same records. Rendered as JSON (serde),
 //! a text table and CSV, in Italian or English.
 
+mod co_assessment;
 mod compute;
 mod figures;
 mod labels;
 mod render_csv;
 mod render_text;
+mod signals;
 mod targets;
 
-pub use compute::compute;
+pub use compute::{compute, compute_as_of};
 pub use figures::{figures, Figure, Value};
 pub use labels::label;
 pub use render_csv::render_csv;
 pub use render_text::render_text;
+pub use signals::{signal_table, SignalSpec, SignalTable};
 pub use targets::{Check, Targets};
 
-use crate::domain::{Meeting, Outreach, Submission};
+use crate::domain::{Activity, Meeting, Outreach, Submission};
 use crate::i18n::Text;
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
@@ -49,6 +52,10 @@ pub struct Report {
     pub committee: CommitteeReport,
     pub totals: Totals,
     pub outreach: OutreachReport,
+    /// Co-assessment: the barriers logged, the plan of co-assessments and the signals the
+    /// data raises for the next one. Absent from reports made before it existed.
+    #[serde(default)]
+    pub co_assessment: CoAssessmentReport,
     /// Submissions left out, by reason, so nothing disappears silently.
     pub ignored: Ignored,
 }
@@ -68,6 +75,7 @@ impl Report {
             &mut self.training.meetings,
             &mut self.peer.meetings,
             &mut self.committee.meetings,
+            &mut self.co_assessment.meetings,
         ] {
             for cancellation in &mut meetings.cancelled {
                 cancellation.reason.clear();
@@ -305,6 +313,10 @@ pub struct Ignored {
     pub wrong_activity: u64,
     /// Quizzes without a pre/post phase: neither understanding nor gain can use them.
     pub quiz_without_phase: u64,
+    /// Barrier log follow-ups naming no barrier in the input (not a first submission of
+    /// one, or one left out): they cannot be placed in a chain.
+    #[serde(default)]
+    pub follow_up_without_barrier: u64,
 }
 
 impl Ignored {
@@ -315,5 +327,181 @@ impl Ignored {
             + self.unknown_instrument
             + self.wrong_activity
             + self.quiz_without_phase
+            + self.follow_up_without_barrier
     }
+}
+
+/// The co-assessment section. Everything here but `signals` is over every record of the
+/// input; `plan` and `signals` are as of `as_of`.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct CoAssessmentReport {
+    /// The date the plan's states and the signals are computed at.
+    pub as_of: NaiveDate,
+    /// Co-assessment meetings (workshops, interviews); `attendances` counts the carers
+    /// recorded by code or anonymously, as for every meeting.
+    pub meetings: MeetingCounts,
+    /// Who took part, by side, summed over held co-assessments that recorded it.
+    pub roles: RoleTotals,
+    /// Barriers (chains) logged at held co-assessments.
+    pub total: u64,
+    /// Follow-ups placed in a chain.
+    pub follow_ups: u64,
+    /// One entry per cause with at least one barrier, in the barrier log's order of causes
+    /// (an unknown cause code last, by code).
+    pub barriers: Vec<BarrierCount>,
+    /// Barriers by who raised them (from each chain's first submission).
+    pub by_raised_by: RaisedByCounts,
+    /// Barriers by their current effect (from each chain's latest submission).
+    pub by_effect: EffectCounts,
+    /// The co-assessments due, in date order. Empty without the pilot's dates.
+    pub plan: Vec<PlannedCoAssessment>,
+    /// The signals raised as of `as_of`, in the signal table's order.
+    pub signals: Vec<Signal>,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct RoleTotals {
+    pub carers: u64,
+    pub provider_staff: u64,
+    pub researchers: u64,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct BarrierCount {
+    /// A cause code of the barrier log (`absence_of_information`, ..., `other`).
+    pub cause: String,
+    /// Barriers (chains) with this cause.
+    pub total: u64,
+    pub by_stage: StageCounts,
+    pub by_status: StatusCounts,
+}
+
+/// Barriers by when they arose (from each chain's first submission).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct StageCounts {
+    pub before: u64,
+    pub during: u64,
+    pub after: u64,
+}
+
+/// Barriers by the status of their adjustment (from each chain's latest submission);
+/// `open`: no status given yet.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct StatusCounts {
+    pub open: u64,
+    pub planned: u64,
+    pub done: u64,
+    pub not_possible: u64,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct RaisedByCounts {
+    pub carer: u64,
+    pub provider: u64,
+    pub researcher: u64,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct EffectCounts {
+    pub none_yet: u64,
+    pub value_diminished: u64,
+    pub irreparable_loss: u64,
+}
+
+/// Before, during or after the pilot: when a barrier arose, or when a co-assessment is due.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum Stage {
+    Before,
+    During,
+    After,
+}
+
+impl Stage {
+    pub fn code(self) -> &'static str {
+        match self {
+            Stage::Before => "before",
+            Stage::During => "during",
+            Stage::After => "after",
+        }
+    }
+}
+
+/// A co-assessment the plan makes due: some held co-assessment meeting dated `from` to
+/// `to` (both included) fulfils it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct PlannedCoAssessment {
+    pub stage: Stage,
+    pub from: NaiveDate,
+    pub to: NaiveDate,
+    pub state: PlanState,
+    /// The first held co-assessment in the window, when one was held.
+    pub held_on: Option<NaiveDate>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum PlanState {
+    /// A co-assessment was held in the window.
+    Done,
+    /// The window ended before the report's date without one.
+    Missing,
+    /// None held yet, and the window has not ended.
+    NotYetDue,
+}
+
+impl PlanState {
+    pub fn code(self) -> &'static str {
+        match self {
+            PlanState::Done => "done",
+            PlanState::Missing => "missing",
+            PlanState::NotYetDue => "not_yet_due",
+        }
+    }
+}
+
+/// A prompt for the next co-assessment, raised by the data: the figures it rests on and
+/// the causes of the barrier log it suggests discussing. Never a verdict.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Signal {
+    /// Stable code from the signal table (`schemas/co_assessment_signals.json`).
+    pub code: String,
+    /// The activity the figures are about, for signals raised per activity.
+    pub activity: Option<Activity>,
+    /// The figures the signal rests on, by name (labelled in the signal table).
+    pub evidence: Vec<SignalFigure>,
+    /// The thresholds it was raised against, from the signal table or the targets.
+    pub thresholds: Vec<SignalFigure>,
+    /// Cause codes of the barrier log to discuss.
+    pub causes: Vec<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct SignalFigure {
+    pub name: String,
+    pub value: f64,
 }

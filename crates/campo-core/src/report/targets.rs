@@ -35,6 +35,12 @@ pub struct Targets {
     /// Mean post-quiz % correct must be above this.
     #[cfg_attr(feature = "openapi", schema(minimum = 0, maximum = 100))]
     pub understanding_min: f64,
+    /// Co-assessments are due one in the month before `pilot_start`, one in every period
+    /// of this many months from `pilot_start` to `pilot_end`, and one in the month after
+    /// `pilot_end`. 0: none during the pilot, only before and after. Without the pilot's
+    /// dates no co-assessment can be placed, and none is due.
+    #[cfg_attr(feature = "openapi", schema(maximum = 120))]
+    pub co_assessment_every_months: u32,
 }
 
 impl Default for Targets {
@@ -49,6 +55,7 @@ impl Default for Targets {
             peer_meetings_per_month: 1,
             satisfaction_min: 75.0,
             understanding_min: 75.0,
+            co_assessment_every_months: 4,
         }
     }
 }
@@ -92,6 +99,9 @@ impl Targets {
         }
         if matches!(self.pilot_months, Some(0) | Some(601..)) {
             out.push("pilot_months must be 1 to 600".into());
+        }
+        if self.co_assessment_every_months > 120 {
+            out.push("co_assessment_every_months must be 0 to 120".into());
         }
         if self.courses_per_month > 100 || self.peer_meetings_per_month > 100 {
             out.push("a cadence over 100 meetings a month is not a target".into());

@@ -260,6 +260,7 @@ mod tests {
             attendance: campo_core::Attendance {
                 participants: vec!["C-1".into()],
                 anonymous: 2,
+                roles: Some(campo_core::RoleCounts::default()),
             },
             updated_at: chrono::Utc::now(),
         }
@@ -282,6 +283,7 @@ mod tests {
             .collect(),
             created_at: chrono::Utc::now(),
             replaces: Some(Uuid::nil()),
+            follows_up: Some(Uuid::nil()),
         }
     }
 
@@ -308,6 +310,7 @@ mod tests {
                     .collect(),
                 created_at: chrono::Utc::now(),
                 replaces: None,
+                follows_up: None,
             }
         };
         let mut course = meeting(MeetingStatus::Held);

@@ -554,6 +554,7 @@ pub fn meeting(revision: u32, id: Uuid) -> Meeting {
         attendance: Attendance {
             participants: vec!["P001".into()],
             anonymous: 2,
+            roles: None,
         },
         updated_at: Utc::now(),
     }
@@ -580,6 +581,7 @@ pub fn satisfaction(meeting_id: Uuid, seed: usize) -> Submission {
         answers,
         created_at: Utc::now(),
         replaces: None,
+        follows_up: None,
     }
 }
 

@@ -45,6 +45,7 @@ pub fn submission(meeting: Uuid, answers: &[(&str, &str)]) -> Submission {
         answers,
         created_at: Utc::now(),
         replaces: None,
+        follows_up: None,
     }
 }
 
