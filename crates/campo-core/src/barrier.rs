@@ -78,6 +78,29 @@ impl<'a> Chain<'a> {
     pub fn status(&self) -> Option<&'a str> {
         choice(self.latest, items::STATUS)
     }
+
+    /// Still to be followed up: no adjustment decided yet, or one planned and not yet
+    /// done. A barrier whose adjustment was done or found not possible is settled.
+    pub fn unsettled(&self) -> bool {
+        matches!(self.status(), None | Some("planned"))
+    }
+}
+
+/// The chains of every barrier log submission among `submissions` (any others are left
+/// out, as are submissions a correction replaced): what a tablet lists for follow-ups.
+/// The report makes its own from the submissions it counts (held co-assessments only).
+pub fn chains_of(submissions: &[Submission]) -> Chains<'_> {
+    let log: Vec<&Submission> = submissions
+        .iter()
+        .filter(|s| s.instrument_id == BARRIER_LOG)
+        .collect();
+    let replaced_by: HashMap<Uuid, Uuid> =
+        log.iter().filter_map(|s| Some((s.replaces?, s.id))).collect();
+    let current: Vec<&Submission> = log
+        .into_iter()
+        .filter(|s| !replaced_by.contains_key(&s.id))
+        .collect();
+    chains(&current, &replaced_by)
 }
 
 /// Barrier chains in the order their first submissions were made, and the follow-ups that

@@ -398,6 +398,45 @@ fn quizzes_need_a_phase_and_other_instruments_refuse_one() {
 }
 
 #[test]
+fn only_a_barrier_log_form_follows_up_and_never_itself() {
+    let catalog = Catalog::builtin();
+    let mut peer = submission(
+        "peer_satisfaction",
+        1,
+        answers(&[("satisfaction", text("100"))]),
+    );
+    peer.follows_up = Some(Uuid::from_u128(7));
+    let err = validate_submission(&catalog, &peer).unwrap_err();
+    assert_eq!(err.code(), "follows_up_not_barrier");
+    assert_eq!(
+        err,
+        SubmissionError::FollowsUpNotBarrier {
+            instrument: "peer_satisfaction".into()
+        }
+    );
+
+    let mut barrier = submission(
+        "barrier_log",
+        1,
+        answers(&[
+            ("cause", text("mistakes")),
+            ("stage", text("during")),
+            ("raised_by", text("carer")),
+            ("effect", text("none_yet")),
+            ("what_happened", text("rinviato senza chiedere")),
+        ]),
+    );
+    assert_eq!(validate_submission(&catalog, &barrier), Ok(()));
+    barrier.follows_up = Some(Uuid::from_u128(7));
+    assert_eq!(validate_submission(&catalog, &barrier), Ok(()));
+    barrier.follows_up = Some(barrier.id);
+    assert_eq!(
+        validate_submission(&catalog, &barrier),
+        Err(SubmissionError::FollowsUpItself)
+    );
+}
+
+#[test]
 fn invalid_answers_are_wrapped_with_every_item_error() {
     let mut s = submission(
         "committee_goals",

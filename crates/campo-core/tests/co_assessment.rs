@@ -248,6 +248,17 @@ fn targets_stored_before_the_plan_parse_with_its_default() {
         ..Targets::default()
     };
     assert_eq!(silly.problems().len(), 1);
+    // The default is not written, so the previous release's tablets (which refuse
+    // unknown fields) still read the targets; any other value is written and read back.
+    let json = serde_json::to_string(&parsed).unwrap();
+    assert!(!json.contains("co_assessment_every_months"), "{json}");
+    let every_six = Targets {
+        co_assessment_every_months: 6,
+        ..parsed
+    };
+    let json = serde_json::to_string(&every_six).unwrap();
+    assert!(json.contains(r#""co_assessment_every_months":6"#), "{json}");
+    assert_eq!(serde_json::from_str::<Targets>(&json).unwrap(), every_six);
 }
 
 #[test]
@@ -1268,4 +1279,34 @@ fn every_signal_of_the_table_has_a_test_above() {
             "co_assessment_missing"
         ]
     );
+}
+
+#[test]
+fn a_tablet_lists_the_unsettled_barriers_for_follow_ups() {
+    let mut data = pilot();
+    // Not a barrier: left out of the chains.
+    data.submissions.push(quiz_post(900, W1, 3));
+    // B2's first form corrected to say its adjustment is done: the correction takes its
+    // place and settles it.
+    let mut correction = data.submissions[1].clone();
+    correction.id = id(302);
+    correction.replaces = Some(id(102));
+    correction.answers.insert(
+        "status".into(),
+        AnswerValue::Text("done".into()),
+    );
+    data.submissions.push(correction);
+    let all = campo_core::barrier::chains_of(&data.submissions);
+    // 8 barriers (B2 by its correction), the orphan follow-up outside every chain.
+    assert_eq!(all.chains.len(), 8);
+    assert_eq!(all.orphans, 1);
+    // Settled: B2 (done, corrected), B3 (done by its latest follow-up), B4 (not possible).
+    // Unsettled, by when first raised: B1 (open), B5 (planned), B8, B6, B7 (open).
+    let unsettled: Vec<Uuid> = all
+        .chains
+        .iter()
+        .filter(|c| c.unsettled())
+        .map(|c| c.first.id)
+        .collect();
+    assert_eq!(unsettled, vec![id(101), id(105), id(108), id(106), id(107)]);
 }

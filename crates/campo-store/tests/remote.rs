@@ -141,3 +141,56 @@ fn this_tablets_report_input_leaves_pulled_meetings_out() {
     assert!(!own.contains(&theirs.id));
     assert_eq!(own.len(), all.len() - 1);
 }
+
+fn barrier_form(meeting: uuid::Uuid, cause: &str) -> campo_core::Submission {
+    let mut s = submission(
+        meeting,
+        &[
+            ("cause", cause),
+            ("stage", "during"),
+            ("raised_by", "carer"),
+            ("effect", "none_yet"),
+            ("what_happened", "segnalato al laboratorio"),
+        ],
+    );
+    s.instrument_id = campo_core::barrier::BARRIER_LOG.into();
+    s
+}
+
+#[test]
+fn pulled_barriers_join_the_log_unqueued_and_stay_out_of_this_tablets_report() {
+    let (_dir, v) = new_vault();
+    let mine = v.create_meeting(new_meeting("Sala", "Workshop", 3)).unwrap();
+    let own = barrier_form(mine.id, "mistakes");
+    v.save_final(&own).unwrap();
+    let theirs = remote_meeting(&v, 1, "Another tablet's workshop");
+    let pending = v.pending_count().unwrap();
+    v.put_remote_meeting(&theirs).unwrap();
+    let mut pulled = barrier_form(theirs.id, "insufficient_trust");
+    pulled.created_at = own.created_at - chrono::Duration::hours(1);
+    v.put_remote_submission(&pulled).unwrap();
+    // Pulled again (a page sent twice), or a copy of this tablet's own: nothing changes.
+    v.put_remote_submission(&pulled).unwrap();
+    let mut echo = own.clone();
+    echo.answers.clear();
+    v.put_remote_submission(&echo).unwrap();
+    assert_eq!(v.pending_count().unwrap(), pending, "nothing queued");
+
+    // The log holds both, oldest first, each once, this tablet's as it wrote it.
+    assert_eq!(v.barrier_log().unwrap(), vec![pulled.clone(), own.clone()]);
+    let detail = v.meeting(theirs.id).unwrap().unwrap();
+    assert_eq!(detail.submissions, vec![pulled.clone()]);
+    let own_input = v.own_report_input().unwrap();
+    assert!(own_input.submissions.iter().any(|s| s.id == own.id));
+    assert!(!own_input.submissions.iter().any(|s| s.id == pulled.id));
+
+    // Only the barrier log is shared: anything else from the server is refused, unstored.
+    let mut other = pulled.clone();
+    other.id = new_record_id();
+    other.instrument_id = "training_satisfaction".into();
+    assert!(matches!(
+        v.put_remote_submission(&other).unwrap_err(),
+        StoreError::Damaged(_)
+    ));
+    assert_eq!(v.submission(other.id).unwrap(), None);
+}

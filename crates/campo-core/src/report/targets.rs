@@ -39,8 +39,20 @@ pub struct Targets {
     /// of this many months from `pilot_start` to `pilot_end`, and one in the month after
     /// `pilot_end`. 0: none during the pilot, only before and after. Without the pilot's
     /// dates no co-assessment can be placed, and none is due.
+    ///
+    /// Written only when it differs from the default: targets travel to tablets in pull,
+    /// and a tablet of the release before the plan refuses fields it does not know, so
+    /// the projects that keep the default stay readable to it.
+    #[serde(skip_serializing_if = "is_default_co_assessment_every_months")]
     #[cfg_attr(feature = "openapi", schema(maximum = 120))]
     pub co_assessment_every_months: u32,
+}
+
+/// Co-assessments during the pilot every this many months, unless a project says otherwise.
+pub const DEFAULT_CO_ASSESSMENT_EVERY_MONTHS: u32 = 4;
+
+fn is_default_co_assessment_every_months(months: &u32) -> bool {
+    *months == DEFAULT_CO_ASSESSMENT_EVERY_MONTHS
 }
 
 impl Default for Targets {
@@ -55,7 +67,7 @@ impl Default for Targets {
             peer_meetings_per_month: 1,
             satisfaction_min: 75.0,
             understanding_min: 75.0,
-            co_assessment_every_months: 4,
+            co_assessment_every_months: DEFAULT_CO_ASSESSMENT_EVERY_MONTHS,
         }
     }
 }

@@ -108,6 +108,12 @@ pub enum SubmissionError {
     )]
     PhaseNotAllowed { instrument: String },
 
+    #[error("instrument \"{instrument}\" is not the barrier log: only a barrier log form can follow up a barrier")]
+    FollowsUpNotBarrier { instrument: String },
+
+    #[error("a barrier log form cannot follow up itself")]
+    FollowsUpItself,
+
     #[error("instrument \"{instrument}\": {} invalid answer(s): {}", .errors.len(), join(.errors))]
     InvalidAnswers {
         instrument: String,
@@ -124,6 +130,8 @@ impl SubmissionError {
             SubmissionError::RespondentOnAnonymous { .. } => "respondent_on_anonymous",
             SubmissionError::PhaseMissing { .. } => "phase_missing",
             SubmissionError::PhaseNotAllowed { .. } => "phase_not_allowed",
+            SubmissionError::FollowsUpNotBarrier { .. } => "follows_up_not_barrier",
+            SubmissionError::FollowsUpItself => "follows_up_mismatch",
             SubmissionError::InvalidAnswers { .. } => "invalid_answers",
         }
     }

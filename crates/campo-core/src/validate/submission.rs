@@ -2,6 +2,7 @@
 
 use super::error::SubmissionError;
 use super::validate_answers;
+use crate::barrier::BARRIER_LOG;
 use crate::catalog::Catalog;
 use crate::domain::Submission;
 use crate::instrument::Scoring;
@@ -43,6 +44,17 @@ pub fn validate_submission(
                 instrument: id.clone(),
             })
         }
+        _ => {}
+    }
+    // Only a barrier moves over time; whether the barrier it names exists is the server's
+    // to say (it may be another tablet's).
+    match submission.follows_up {
+        Some(_) if *id != BARRIER_LOG => {
+            return Err(SubmissionError::FollowsUpNotBarrier {
+                instrument: id.clone(),
+            })
+        }
+        Some(first) if first == submission.id => return Err(SubmissionError::FollowsUpItself),
         _ => {}
     }
     validate_answers(instrument, &submission.answers).map_err(|errors| {

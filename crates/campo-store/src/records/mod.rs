@@ -3,6 +3,7 @@
 //! `<kind>|<id>|<revision>`. Local writes queue the revision in the outbox in the same
 //! transaction.
 
+mod barriers;
 mod corrections;
 mod drafts;
 mod instruments;

@@ -17,19 +17,23 @@ impl Vault {
         })
     }
 
-    /// The same without the meetings pulled from other tablets: the figures of this
-    /// tablet alone (its report says "this tablet"; the project's come from the server).
+    /// The same without the meetings and barrier log submissions pulled from other
+    /// tablets: the figures of this tablet alone (its report says "this tablet"; the
+    /// project's come from the server).
     pub fn own_report_input(&self) -> Result<ReportInput, StoreError> {
-        let remote = self.remote_meeting_ids()?;
+        let remote = self.remote_ids()?;
         let mut input = self.report_input()?;
         input.meetings.retain(|m| !remote.contains(&m.id));
+        input.submissions.retain(|s| !remote.contains(&s.id));
         Ok(input)
     }
 
-    fn remote_meeting_ids(&self) -> Result<HashSet<Uuid>, StoreError> {
-        let mut stmt = self.conn.prepare_cached(
-            "SELECT DISTINCT id FROM records WHERE kind = 'meeting' AND origin = 'remote'",
-        )?;
+    /// Ids of every record pulled from the server (UUIDs: a meeting's never equals a
+    /// submission's).
+    fn remote_ids(&self) -> Result<HashSet<Uuid>, StoreError> {
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT DISTINCT id FROM records WHERE origin = 'remote'")?;
         let ids = stmt.query_map([], |r| r.get::<_, String>(0))?;
         let mut out = HashSet::new();
         for id in ids {
