@@ -94,8 +94,10 @@ pub fn chains_of(submissions: &[Submission]) -> Chains<'_> {
         .iter()
         .filter(|s| s.instrument_id == BARRIER_LOG)
         .collect();
-    let replaced_by: HashMap<Uuid, Uuid> =
-        log.iter().filter_map(|s| Some((s.replaces?, s.id))).collect();
+    let replaced_by: HashMap<Uuid, Uuid> = log
+        .iter()
+        .filter_map(|s| Some((s.replaces?, s.id)))
+        .collect();
     let current: Vec<&Submission> = log
         .into_iter()
         .filter(|s| !replaced_by.contains_key(&s.id))

@@ -1291,10 +1291,9 @@ fn a_tablet_lists_the_unsettled_barriers_for_follow_ups() {
     let mut correction = data.submissions[1].clone();
     correction.id = id(302);
     correction.replaces = Some(id(102));
-    correction.answers.insert(
-        "status".into(),
-        AnswerValue::Text("done".into()),
-    );
+    correction
+        .answers
+        .insert("status".into(), AnswerValue::Text("done".into()));
     data.submissions.push(correction);
     let all = campo_core::barrier::chains_of(&data.submissions);
     // 8 barriers (B2 by its correction), the orphan follow-up outside every chain.

@@ -104,6 +104,7 @@ fn meeting(n: u128, activity: Activity, status: MeetingStatus) -> Meeting {
         facilitator: "F-1".into(),
         status,
         attendance: Attendance {
+            roles: None,
             participants: vec!["P-001".into(), "P-002".into()],
             anonymous: 2,
         },
@@ -113,6 +114,7 @@ fn meeting(n: u128, activity: Activity, status: MeetingStatus) -> Meeting {
 
 fn submission(n: u128, instrument: &Instrument, meeting: Uuid) -> Submission {
     Submission {
+        follows_up: None,
         id: id(n),
         instrument_id: instrument.id.clone(),
         instrument_version: instrument.version,
@@ -386,6 +388,7 @@ fn report() -> ProjectReport {
 fn pull_seeds() {
     // Byte 0: status index (0 = 200, 9 = 401, 15 = 503, 8 = 400); byte 1: chunk size / cap.
     let small = PullResponse {
+        barriers: vec![],
         cursor: 42,
         more: true,
         instruments: vec![instrument("peer_satisfaction").clone()],

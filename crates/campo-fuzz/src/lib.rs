@@ -152,6 +152,7 @@ pub fn answers(data: &[u8]) {
         answers: answers.clone(),
         created_at: chrono::DateTime::UNIX_EPOCH,
         replaces: None,
+        follows_up: None,
     };
     assert_eq!(
         validate_submission(builtin_catalog(), &submission).is_ok(),

@@ -34,6 +34,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "unpublished_instruments",
         sql: include_str!("../migrations/0004_unpublished_instruments.sql"),
     },
+    Migration {
+        version: 5,
+        name: "shared_barriers",
+        sql: include_str!("../migrations/0005_shared_barriers.sql"),
+    },
 ];
 
 /// The advisory lock key that serialises migrations ("campomig" in ASCII). Advisory locks

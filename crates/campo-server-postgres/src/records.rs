@@ -27,7 +27,10 @@
 //! A rolled-back transaction rolls back its counter too, so numbers are even gapless.
 
 use crate::db_err;
-use campo_server_store::decide::{answer, correction_target, decide, Corrected, Decision, Held};
+use campo_core::barrier::BARRIER_LOG;
+use campo_server_store::decide::{
+    answer, correction_target, decide, follow_up_target, Corrected, Decision, Held,
+};
 use campo_server_store::{cut_page, project_not_found};
 use campo_server_store::{
     DeviceIdentity, IncomingRecord, PullData, StorageError, StoredSubmission, SubmissionKeys,
@@ -75,12 +78,13 @@ const FIND_REPLACING: &str = "SELECT DISTINCT replaces, id FROM records \
 /// Stores a batch's records in one statement: the project, device, vault and receipt time,
 /// then one array per column, one element per record, the counter values already assigned.
 const INSERT_RECORDS: &str = "INSERT INTO records \
-       (project_id, seq, id, revision, device_id, vault_id, kind, body, hash, received_at, replaces) \
+       (project_id, seq, id, revision, device_id, vault_id, kind, body, hash, received_at, replaces, \
+        instrument_id) \
      SELECT $1::text, r.seq, r.id, r.revision, $2::uuid, $3::uuid, r.kind, r.body, r.hash, \
-            $4::timestamptz, r.replaces \
+            $4::timestamptz, r.replaces, r.instrument_id \
        FROM UNNEST($5::bigint[], $6::uuid[], $7::bigint[], $8::text[], $9::text[], $10::text[], \
-                   $11::uuid[]) \
-         AS r(seq, id, revision, kind, body, hash, replaces)";
+                   $11::uuid[], $12::text[]) \
+         AS r(seq, id, revision, kind, body, hash, replaces, instrument_id)";
 
 /// How often a push is tried when the database says a retry will do (a deadlock, or a
 /// record id stored meanwhile by a device of another project).
@@ -217,8 +221,13 @@ async fn push_once(
         }
     }
 
-    // The submissions this batch's corrections name, and who already replaces them.
-    let targets: Vec<Uuid> = records.iter().filter_map(correction_target).collect();
+    // The submissions this batch's corrections and follow-ups name, and who already
+    // replaces them.
+    let targets: Vec<Uuid> = records
+        .iter()
+        .filter_map(correction_target)
+        .chain(records.iter().filter_map(follow_up_target))
+        .collect();
     let mut corrected: HashMap<Uuid, Submitted> = HashMap::new();
     let mut replacing: HashMap<Uuid, HashSet<Uuid>> = HashMap::new();
     if !targets.is_empty() {
@@ -277,7 +286,10 @@ async fn push_once(
                     .and_then(|t| replacing.get(&t))
                     .is_some_and(|by| by.iter().any(|id| *id != rec.id)),
             });
-        match decide(rec, device.vault_id, held, found) {
+        let followed = follow_up_target(rec)
+            .and_then(|t| corrected.get(&t))
+            .map(|held| &held.keys);
+        match decide(rec, device.vault_id, held, found, followed) {
             Decision::Answer(a) => results.push(a),
             Decision::Store => {
                 seq += 1;
@@ -319,6 +331,10 @@ async fn push_once(
             .iter()
             .map(|(_, r)| r.submission.as_ref().and_then(|s| s.replaces))
             .collect();
+        let instruments: Vec<Option<&str>> = stored
+            .iter()
+            .map(|(_, r)| r.submission.as_ref().map(|s| s.instrument_id.as_str()))
+            .collect();
         let insert = tx.prepare_cached(INSERT_RECORDS).await.map_err(stop)?;
         tx.execute(
             &insert,
@@ -334,6 +350,7 @@ async fn push_once(
                 &bodies,
                 &hashes,
                 &replaces,
+                &instruments,
             ],
         )
         .await
@@ -492,15 +509,16 @@ pub async fn pull(
         .map_err(db_err)?
         .ok_or_else(|| project_not_found(&device.project))?
         .get(0);
-    // Instruments and the meeting revisions of the project's other vaults in counter order;
-    // one row more than asked tells whether another page follows.
+    // Instruments, and the meeting revisions and barrier log forms of the project's other
+    // vaults, in counter order; one row more than asked tells whether another page follows.
     let page_stmt = tx
         .prepare_cached(
-            "SELECT seq, body, NULL::uuid AS id FROM instruments \
+            "SELECT seq, body, NULL::uuid AS id, 'instrument' AS kind FROM instruments \
                WHERE project_id = $1 AND seq > $2 AND published \
              UNION ALL \
-             SELECT seq, NULL::text, id FROM records \
-               WHERE project_id = $1 AND kind = 'meeting' AND vault_id <> $3 AND seq > $2 \
+             SELECT seq, NULL::text, id, kind FROM records \
+               WHERE project_id = $1 AND (kind = 'meeting' OR instrument_id = $5) \
+                 AND vault_id <> $3 AND seq > $2 \
              ORDER BY 1 LIMIT $4",
         )
         .await
@@ -508,7 +526,13 @@ pub async fn pull(
     let mut page = tx
         .query(
             &page_stmt,
-            &[&device.project, &since, &device.vault_id, &(limit + 1)],
+            &[
+                &device.project,
+                &since,
+                &device.vault_id,
+                &(limit + 1),
+                &BARRIER_LOG,
+            ],
         )
         .await
         .map_err(db_err)?;
@@ -519,7 +543,7 @@ pub async fn pull(
         ..PullData::default()
     };
 
-    // A meeting changed in this page is sent as its current revision (which a later page
+    // A record changed in this page is sent as its current revision (which a later page
     // may send again: applying it twice is harmless), once per page.
     let ids: Vec<Uuid> = page
         .iter()
@@ -548,9 +572,12 @@ pub async fn pull(
             Some(id) => {
                 if seen.insert(id) {
                     let body = current.get(&id).ok_or_else(|| {
-                        StorageError::Corrupt(format!("meeting {id} has no current revision"))
+                        StorageError::Corrupt(format!("record {id} has no current revision"))
                     })?;
-                    data.meetings.push(serde_json::from_str(body)?);
+                    match kind_of(row.get(3))? {
+                        RecordKind::Meeting => data.meetings.push(serde_json::from_str(body)?),
+                        _ => data.barriers.push(serde_json::from_str(body)?),
+                    }
                 }
             }
         }

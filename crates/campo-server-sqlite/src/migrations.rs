@@ -26,6 +26,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "unpublished_instruments",
         sql: include_str!("../migrations/0004_unpublished_instruments.sql"),
     },
+    Migration {
+        version: 5,
+        name: "shared_barriers",
+        sql: include_str!("../migrations/0005_shared_barriers.sql"),
+    },
 ];
 
 /// The schema version recorded in the file; 0 for a new file or one made by the first

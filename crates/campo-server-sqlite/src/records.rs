@@ -1,7 +1,10 @@
 //! Records on SQLite: push, paged pull, and the current revisions the report reads.
 
 use crate::{db_err, parse_uuid};
-use campo_server_store::decide::{correction_target, decide, Corrected, Decision, Held};
+use campo_core::barrier::BARRIER_LOG;
+use campo_server_store::decide::{
+    correction_target, decide, follow_up_target, Corrected, Decision, Held,
+};
 use campo_server_store::{
     cut_page, DeviceIdentity, IncomingRecord, PullData, StorageError, StoredSubmission,
     SubmissionKeys,
@@ -57,6 +60,16 @@ impl<'t> Corrections<'t> {
                 )
                 .map_err(db_err)?,
         })
+    }
+
+    /// The current keys of the submission held under `id` in the project, if any.
+    fn keys(&mut self, project: &str, id: Uuid) -> Result<Option<SubmissionKeys>, StorageError> {
+        let body: Option<String> = self
+            .target
+            .query_row(params![id.to_string(), project], |r| r.get(1))
+            .optional()
+            .map_err(db_err)?;
+        body.map(|b| SubmissionKeys::from_body(&b)).transpose()
     }
 
     /// `(owner vault, keys, replaced by another)` of what `correction` replaces, if held.
@@ -126,8 +139,8 @@ pub fn push(
         let mut corrections = Corrections::new(&tx)?;
         let mut insert = tx
             .prepare_cached(
-                "INSERT INTO records (pseq, id, revision, device_id, kind, body, hash, received_at, project_id, vault_id, replaces) \
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+                "INSERT INTO records (pseq, id, revision, device_id, kind, body, hash, received_at, project_id, vault_id, replaces, instrument_id) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
             )
             .map_err(db_err)?;
         for rec in records {
@@ -167,7 +180,11 @@ pub fn push(
                     keys,
                     replaced_by_another: *replaced_by_another,
                 });
-            match decide(rec, device.vault_id, held, corrected) {
+            let followed = match follow_up_target(rec) {
+                Some(first) => corrections.keys(&device.project, first)?,
+                None => None,
+            };
+            match decide(rec, device.vault_id, held, corrected, followed.as_ref()) {
                 Decision::Answer(a) => results.push(a),
                 Decision::Store => {
                     seq += 1;
@@ -176,6 +193,7 @@ pub fn push(
                         .as_ref()
                         .and_then(|s| s.replaces)
                         .map(|r| r.to_string());
+                    let instrument = rec.submission.as_ref().map(|s| s.instrument_id.as_str());
                     insert
                         .execute(params![
                             seq,
@@ -188,7 +206,8 @@ pub fn push(
                             now,
                             device.project,
                             vault_s,
-                            replaces
+                            replaces,
+                            instrument
                         ])
                         .map_err(db_err)?;
                     results.push(campo_server_store::decide::answer(
@@ -234,15 +253,17 @@ pub fn pull(
         .optional()
         .map_err(db_err)?
         .ok_or_else(|| campo_server_store::project_not_found(&device.project))?;
-    let mut page: Vec<(i64, bool, String)> = Vec::new();
+    let mut page: Vec<(i64, String, String)> = Vec::new();
     {
-        // Instruments and the meeting revisions of the project's other vaults, in counter
-        // order; one row more than asked tells whether another page follows.
+        // Instruments, and the meeting revisions and barrier log forms of the project's
+        // other vaults, in counter order; one row more than asked tells whether another
+        // page follows.
         let mut stmt = tx
             .prepare_cached(
-                "SELECT seq, 1, body FROM instruments WHERE project_id = ?1 AND seq > ?2 AND published = 1 \
+                "SELECT seq, 'instrument', body FROM instruments WHERE project_id = ?1 AND seq > ?2 AND published = 1 \
                  UNION ALL \
-                 SELECT pseq, 0, id FROM records WHERE project_id = ?1 AND kind = 'meeting' \
+                 SELECT pseq, kind, id FROM records WHERE project_id = ?1 \
+                   AND (kind = 'meeting' OR instrument_id = ?5) \
                    AND vault_id != ?3 AND pseq > ?2 \
                  ORDER BY 1 LIMIT ?4",
             )
@@ -253,9 +274,10 @@ pub fn pull(
                     device.project,
                     since,
                     device.vault_id.to_string(),
-                    limit + 1
+                    limit + 1,
+                    BARRIER_LOG
                 ],
-                |r| Ok((r.get(0)?, r.get::<_, i64>(1)? == 1, r.get(2)?)),
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
             )
             .map_err(db_err)?;
         for row in rows {
@@ -269,7 +291,7 @@ pub fn pull(
         ..PullData::default()
     };
     {
-        // A meeting changed in this page is sent as its current revision (which may be
+        // A record changed in this page is sent as its current revision (which may be
         // sent again by a later page: applying it twice is harmless).
         let mut current = tx
             .prepare_cached(
@@ -277,12 +299,15 @@ pub fn pull(
             )
             .map_err(db_err)?;
         let mut seen = std::collections::HashSet::new();
-        for (_, is_instrument, value) in page {
-            if is_instrument {
+        for (_, kind, value) in page {
+            if kind == "instrument" {
                 data.instruments.push(serde_json::from_str(&value)?);
             } else if seen.insert(value.clone()) {
                 let body: String = current.query_row([&value], |r| r.get(0)).map_err(db_err)?;
-                data.meetings.push(serde_json::from_str(&body)?);
+                match kind_of(&kind)? {
+                    RecordKind::Meeting => data.meetings.push(serde_json::from_str(&body)?),
+                    _ => data.barriers.push(serde_json::from_str(&body)?),
+                }
             }
         }
     }

@@ -3,6 +3,7 @@
 //! only differ in how they read and write.
 
 use crate::{IncomingRecord, SubmissionKeys};
+use campo_core::barrier::BARRIER_LOG;
 use campo_wire::{PushResult, PushStatus, RecordKind};
 use uuid::Uuid;
 
@@ -61,17 +62,28 @@ pub fn correction_target(rec: &IncomingRecord) -> Option<Uuid> {
     rec.submission.as_ref().and_then(|s| s.replaces)
 }
 
+/// The barrier a record follows up, when it is a follow-up the store must check.
+pub fn follow_up_target(rec: &IncomingRecord) -> Option<Uuid> {
+    if rec.rejection.is_some() || rec.kind != RecordKind::Submission {
+        return None;
+    }
+    rec.submission.as_ref().and_then(|s| s.follows_up)
+}
+
 /// The rule: a refused record is answered with its reason; an id belongs to the vault
 /// (and so the project) whose device sent it first, and keeps its kind; a revision already
 /// held is a duplicate with the same content and a conflict otherwise; a correction must
 /// name a submission of the same vault, meeting and instrument that nothing else replaces
-/// yet (`corrected` is what the store found under that id, `None` if nothing); anything
-/// else is stored.
+/// yet (`corrected` is what the store found under that id, `None` if nothing); a
+/// follow-up must name the first form of a barrier of the project, any tablet's
+/// (`followed` is the current keys of the submission found under that id in the project);
+/// anything else is stored.
 pub fn decide(
     rec: &IncomingRecord,
     vault: Uuid,
     held: Option<Held<'_>>,
     corrected: Option<Corrected<'_>>,
+    followed: Option<&SubmissionKeys>,
 ) -> Decision {
     if let Some((code, reason)) = &rec.rejection {
         return Decision::Answer(answer(
@@ -115,10 +127,40 @@ pub fn decide(
             None => {}
         }
     }
-    match correction_problem(rec, vault, corrected) {
+    match correction_problem(rec, vault, corrected).or_else(|| follow_up_problem(rec, followed)) {
         Some((code, reason)) => reject(code, reason),
         None => Decision::Store,
     }
+}
+
+/// Why a follow-up may not be stored, if it may not. campo-core has already refused a
+/// follow-up on another instrument, or of itself.
+fn follow_up_problem(
+    rec: &IncomingRecord,
+    followed: Option<&SubmissionKeys>,
+) -> Option<(&'static str, String)> {
+    let first = follow_up_target(rec)?;
+    let Some(followed) = followed.filter(|k| k.instrument_id == BARRIER_LOG) else {
+        return Some((
+            "follows_up_unknown",
+            format!(
+                "submission {} follows up {first}, which is no barrier log form of this \
+                 project the server holds",
+                rec.id
+            ),
+        ));
+    };
+    if followed.follows_up.is_some() {
+        return Some((
+            "follows_up_not_first",
+            format!(
+                "submission {} follows up {first}, which is itself a follow-up: name the \
+                 barrier's first form",
+                rec.id
+            ),
+        ));
+    }
+    None
 }
 
 /// Why a correction may not be stored, if it may not.
@@ -206,7 +248,7 @@ mod tests {
     fn every_case_of_the_rule() {
         let me = Uuid::now_v7();
         let r = rec();
-        assert_eq!(decide(&r, me, None, None), Decision::Store);
+        assert_eq!(decide(&r, me, None, None, None), Decision::Store);
         let held = |owner, kind, hash| {
             Some(Held {
                 owner,
@@ -215,7 +257,7 @@ mod tests {
             })
         };
         assert_eq!(
-            decide(&r, me, held(me, RecordKind::Meeting, None), None),
+            decide(&r, me, held(me, RecordKind::Meeting, None), None, None),
             Decision::Store
         );
         assert_eq!(
@@ -223,6 +265,7 @@ mod tests {
                 &r,
                 me,
                 held(me, RecordKind::Meeting, Some("aa")),
+                None,
                 None
             )),
             (PushStatus::Duplicate, None)
@@ -232,6 +275,7 @@ mod tests {
                 &r,
                 me,
                 held(me, RecordKind::Meeting, Some("bb")),
+                None,
                 None
             ))
             .1
@@ -243,6 +287,7 @@ mod tests {
                 &r,
                 me,
                 held(Uuid::now_v7(), RecordKind::Meeting, None),
+                None,
                 None
             ))
             .1
@@ -250,9 +295,15 @@ mod tests {
             Some("owned_by_another_device")
         );
         assert_eq!(
-            code(decide(&r, me, held(me, RecordKind::Outreach, None), None))
-                .1
-                .as_deref(),
+            code(decide(
+                &r,
+                me,
+                held(me, RecordKind::Outreach, None),
+                None,
+                None
+            ))
+            .1
+            .as_deref(),
             Some("kind_mismatch")
         );
         let refused = IncomingRecord {
@@ -260,7 +311,7 @@ mod tests {
             ..rec()
         };
         assert_eq!(
-            code(decide(&refused, me, None, None)).1.as_deref(),
+            code(decide(&refused, me, None, None, None)).1.as_deref(),
             Some("unknown_instrument")
         );
     }
@@ -273,6 +324,7 @@ mod tests {
             meeting_id,
             instrument_id: instrument.into(),
             replaces,
+            follows_up: None,
         };
         let correction = IncomingRecord {
             kind: RecordKind::Submission,
@@ -294,11 +346,11 @@ mod tests {
         }
         let reason = |d: Decision| code(d).1.unwrap();
         assert_eq!(
-            decide(&correction, me, None, found(me, &theirs, false)),
+            decide(&correction, me, None, found(me, &theirs, false), None),
             Decision::Store
         );
         assert_eq!(
-            reason(decide(&correction, me, None, None)),
+            reason(decide(&correction, me, None, None, None)),
             "replaces_unknown"
         );
         assert_eq!(
@@ -306,7 +358,8 @@ mod tests {
                 &correction,
                 me,
                 None,
-                found(Uuid::now_v7(), &theirs, false)
+                found(Uuid::now_v7(), &theirs, false),
+                None
             )),
             "replaces_not_yours"
         );
@@ -315,12 +368,24 @@ mod tests {
             keys(meeting, "other_quiz", None),
         ] {
             assert_eq!(
-                reason(decide(&correction, me, None, found(me, &other, false))),
+                reason(decide(
+                    &correction,
+                    me,
+                    None,
+                    found(me, &other, false),
+                    None
+                )),
                 "replaces_mismatch"
             );
         }
         assert_eq!(
-            reason(decide(&correction, me, None, found(me, &theirs, true))),
+            reason(decide(
+                &correction,
+                me,
+                None,
+                found(me, &theirs, true),
+                None
+            )),
             "already_replaced"
         );
         let itself = IncomingRecord {
@@ -328,7 +393,7 @@ mod tests {
             ..correction.clone()
         };
         assert_eq!(
-            reason(decide(&itself, me, None, found(me, &theirs, false))),
+            reason(decide(&itself, me, None, found(me, &theirs, false), None)),
             "replaces_mismatch"
         );
         // A resend is a duplicate whatever has happened to what it corrects.
@@ -338,7 +403,7 @@ mod tests {
             revision_hash: Some("aa"),
         };
         assert_eq!(
-            code(decide(&correction, me, Some(held), None)),
+            code(decide(&correction, me, Some(held), None, None)),
             (PushStatus::Duplicate, None)
         );
         // Ownership of the correction's own id comes first.
@@ -352,7 +417,8 @@ mod tests {
                 &correction,
                 me,
                 Some(held),
-                found(me, &theirs, false)
+                found(me, &theirs, false),
+                None
             )),
             "owned_by_another_device"
         );
@@ -362,6 +428,96 @@ mod tests {
             ..correction.clone()
         };
         assert_eq!(correction_target(&refused), None);
-        assert_eq!(reason(decide(&refused, me, None, None)), "invalid_answers");
+        assert_eq!(
+            reason(decide(&refused, me, None, None, None)),
+            "invalid_answers"
+        );
+    }
+
+    #[test]
+    fn every_case_of_a_follow_up() {
+        let me = Uuid::now_v7();
+        let (workshop, first) = (Uuid::now_v7(), Uuid::now_v7());
+        let keys = |instrument: &str, follows_up| SubmissionKeys {
+            meeting_id: workshop,
+            instrument_id: instrument.into(),
+            replaces: None,
+            follows_up,
+        };
+        let follow_up = IncomingRecord {
+            kind: RecordKind::Submission,
+            revision: 1,
+            submission: Some(keys(BARRIER_LOG, Some(first))),
+            ..rec()
+        };
+        let barrier = keys(BARRIER_LOG, None);
+        let reason = |d: Decision| code(d).1.unwrap();
+        // Any tablet's barrier of the project may be followed up.
+        assert_eq!(
+            decide(&follow_up, me, None, None, Some(&barrier)),
+            Decision::Store
+        );
+        assert_eq!(
+            decide(
+                &follow_up,
+                me,
+                Some(Held {
+                    owner: me,
+                    kind: RecordKind::Submission,
+                    revision_hash: None
+                }),
+                None,
+                Some(&barrier)
+            ),
+            Decision::Store
+        );
+        assert_eq!(
+            reason(decide(&follow_up, me, None, None, None)),
+            "follows_up_unknown"
+        );
+        assert_eq!(
+            reason(decide(
+                &follow_up,
+                me,
+                None,
+                None,
+                Some(&keys("peer_satisfaction", None))
+            )),
+            "follows_up_unknown"
+        );
+        assert_eq!(
+            reason(decide(
+                &follow_up,
+                me,
+                None,
+                None,
+                Some(&keys(BARRIER_LOG, Some(Uuid::now_v7())))
+            )),
+            "follows_up_not_first"
+        );
+        // A resend of a stored follow-up is a duplicate whatever happened since.
+        assert_eq!(
+            code(decide(
+                &IncomingRecord {
+                    hash: "aa".into(),
+                    ..follow_up.clone()
+                },
+                me,
+                Some(Held {
+                    owner: me,
+                    kind: RecordKind::Submission,
+                    revision_hash: Some("aa")
+                }),
+                None,
+                None
+            )),
+            (PushStatus::Duplicate, None)
+        );
+        // A form that follows nothing up is not looked at.
+        let plain = IncomingRecord {
+            submission: Some(barrier.clone()),
+            ..follow_up.clone()
+        };
+        assert_eq!(decide(&plain, me, None, None, None), Decision::Store);
     }
 }

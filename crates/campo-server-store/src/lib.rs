@@ -188,6 +188,8 @@ pub struct SubmissionKeys {
     pub instrument_id: String,
     #[serde(default)]
     pub replaces: Option<Uuid>,
+    #[serde(default)]
+    pub follows_up: Option<Uuid>,
 }
 
 impl SubmissionKeys {
@@ -196,6 +198,7 @@ impl SubmissionKeys {
             meeting_id: submission.meeting_id,
             instrument_id: submission.instrument_id.clone(),
             replaces: submission.replaces,
+            follows_up: submission.follows_up,
         }
     }
 
@@ -250,6 +253,8 @@ pub struct PullData {
     pub more: bool,
     pub instruments: Vec<Instrument>,
     pub meetings: Vec<Meeting>,
+    /// Barrier log forms of the project's other vaults (first forms and follow-ups).
+    pub barriers: Vec<Submission>,
 }
 
 /// Cuts a pull page read with one row more than `limit` (rows in counter order, `seq_of`

@@ -9,7 +9,7 @@ use crate::http::admin::PASSWORD_SETTING;
 use crate::secret::{new_enroll_code, normalize_code, sha256_hex};
 use crate::store::{self, DbTarget, Project, StorageError, Store, DEFAULT_PROJECT};
 use crate::{catalog, serve};
-use campo_core::report::{compute, render_csv, render_text, Targets};
+use campo_core::report::{compute_as_of, render_csv, render_text, Targets};
 use campo_core::Lang;
 use chrono::{Duration, NaiveDate, Utc};
 use clap::{Args, Parser, Subcommand, ValueEnum};
@@ -119,6 +119,10 @@ enum Command {
         format: ReportFormat,
         #[arg(long, value_enum, default_value = "it")]
         lang: LangArg,
+        /// The day the co-assessment plan and the signals are judged on (YYYY-MM-DD);
+        /// today (UTC) when not given. Every other figure covers all the data.
+        #[arg(long)]
+        as_of: Option<NaiveDate>,
     },
     /// Write one file per instrument of a project: one row per submission, one column per item.
     Export {
@@ -439,13 +443,15 @@ async fn command(store: Arc<dyn Store>, command: Command) -> Result<(), CliError
             project,
             format,
             lang,
+            as_of,
         } => {
             let project = known_project(store, &project.project).await?;
             let catalog = catalog::load(store, &project.id).await?;
-            let report = compute(
+            let report = compute_as_of(
                 &store.report_input(&project.id).await?,
                 &catalog,
                 &project.targets,
+                as_of.unwrap_or_else(|| Utc::now().date_naive()),
             );
             let lang = Lang::from(lang);
             let out = match format {

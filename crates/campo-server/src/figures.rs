@@ -6,17 +6,20 @@
 //! process keeps the last copy per project, with the project's counter and targets it
 //! was computed for: every change of records or instruments moves the counter, and the
 //! targets are compared whole, so a copy is used only while nothing it depends on moved.
+//! The co-assessment plan and the signals are judged as of the day the figures are
+//! computed (UTC), so a copy is also kept for that day only.
 
 use crate::catalog::CatalogCache;
 use crate::store::{StorageError, Store};
-use campo_core::report::{compute, Targets};
+use campo_core::report::{compute_as_of, Targets};
 use campo_wire::ProjectReport;
-use chrono::Utc;
+use chrono::{NaiveDate, Utc};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
 struct Computed {
     counter: u64,
+    day: NaiveDate,
     targets: Targets,
     figures: Arc<ProjectReport>,
 }
@@ -38,8 +41,10 @@ impl FiguresCache {
         counter: u64,
         targets: &Targets,
     ) -> Result<Arc<ProjectReport>, StorageError> {
+        let now = Utc::now();
+        let day = now.date_naive();
         if let Some(held) = self.lock().get(project) {
-            if held.counter == counter && held.targets == *targets {
+            if held.counter == counter && held.day == day && held.targets == *targets {
                 return Ok(held.figures.clone());
             }
         }
@@ -50,7 +55,7 @@ impl FiguresCache {
         let for_targets = targets.clone();
         // One pass over every current submission of the project: off the request threads.
         let figures = tokio::task::spawn_blocking(move || {
-            ProjectReport::new(Utc::now(), compute(&input, &catalog, &for_targets))
+            ProjectReport::new(now, compute_as_of(&input, &catalog, &for_targets, day))
         })
         .await
         .map_err(|e| StorageError::Other(format!("computing the report failed: {e}")))?;
@@ -59,6 +64,7 @@ impl FiguresCache {
             project.to_string(),
             Computed {
                 counter,
+                day,
                 targets: targets.clone(),
                 figures: figures.clone(),
             },

@@ -160,7 +160,9 @@ fn barrier_form(meeting: uuid::Uuid, cause: &str) -> campo_core::Submission {
 #[test]
 fn pulled_barriers_join_the_log_unqueued_and_stay_out_of_this_tablets_report() {
     let (_dir, v) = new_vault();
-    let mine = v.create_meeting(new_meeting("Sala", "Workshop", 3)).unwrap();
+    let mine = v
+        .create_meeting(new_meeting("Sala", "Workshop", 3))
+        .unwrap();
     let own = barrier_form(mine.id, "mistakes");
     v.save_final(&own).unwrap();
     let theirs = remote_meeting(&v, 1, "Another tablet's workshop");

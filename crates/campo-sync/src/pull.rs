@@ -61,6 +61,7 @@ pub(crate) async fn pull(
         summary.pull_pages += 1;
         summary.instruments_pulled += page.instruments.len() as u64;
         summary.meetings_pulled += page.meetings.len() as u64;
+        summary.barriers_pulled += page.barriers.len() as u64;
         summary.cursor = page.cursor;
         since = page.cursor;
         if !page.more {
@@ -97,6 +98,9 @@ fn store_page(
     }
     for meeting in &page.meetings {
         v.put_remote_meeting(meeting)?;
+    }
+    for barrier in &page.barriers {
+        v.put_remote_submission(barrier)?;
     }
     if let Some(targets) = &page.targets {
         let json = serde_json::to_string(targets).map_err(|e| SyncError::Encode(e.to_string()))?;

@@ -73,6 +73,10 @@ pub struct SyncSummary {
     pub instruments_pulled: u64,
     #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub meetings_pulled: u64,
+    /// Barrier log forms of other tablets pulled.
+    #[serde(default)]
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
+    pub barriers_pulled: u64,
     #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub cursor: u64,
     /// Of `rejected`, the records the tablet refused itself before sending them

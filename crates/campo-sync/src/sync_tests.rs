@@ -44,6 +44,7 @@ fn meeting(topic: &str) -> Meeting {
 
 fn page(cursor: u64, more: bool, meetings: Vec<Meeting>) -> PullResponse {
     PullResponse {
+        barriers: vec![],
         cursor,
         more,
         instruments: vec![],
@@ -153,6 +154,64 @@ async fn pull_pages_until_no_more_and_stores_each_page_and_the_targets() {
         0,
         "pulled, never pushed back"
     );
+}
+
+/// Another tablet's barrier log form at `meeting`.
+fn barrier(meeting: Uuid, follows_up: Option<Uuid>) -> campo_core::Submission {
+    let answers = [
+        ("cause", "insufficient_trust"),
+        ("stage", "before"),
+        ("raised_by", "carer"),
+        ("effect", "none_yet"),
+        ("what_happened", "diffidenza verso un'iniziativa nuova"),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_string(), campo_core::AnswerValue::Text(v.into())))
+    .collect();
+    campo_core::Submission {
+        id: Uuid::now_v7(),
+        instrument_id: campo_core::barrier::BARRIER_LOG.into(),
+        instrument_version: 1,
+        meeting_id: meeting,
+        respondent: None,
+        phase: None,
+        answers,
+        created_at: chrono::Utc::now(),
+        replaces: None,
+        follows_up,
+    }
+}
+
+#[tokio::test]
+async fn other_tablets_barrier_forms_are_kept_for_follow_ups_and_never_sent_back() {
+    let workshop = meeting("workshop");
+    let first = barrier(workshop.id, None);
+    let later = barrier(workshop.id, Some(first.id));
+    let (w, f, l) = (workshop.clone(), first.clone(), later.clone());
+    let server = TestServer::start(move |req| {
+        let p = match req.query_u64("since") {
+            0 => PullResponse {
+                barriers: vec![f.clone()],
+                ..page(10, true, vec![w.clone()])
+            },
+            // The next page sends the first form again with the follow-up: no harm.
+            _ => PullResponse {
+                barriers: vec![f.clone(), l.clone()],
+                ..page(20, false, vec![])
+            },
+        };
+        Response::gzip_json(&p)
+    })
+    .await;
+    let (_dir, v) = vault();
+    let s = sync_once(&client(&server), &v, &|_| {}).await.unwrap();
+    assert_eq!(s.barriers_pulled, 3);
+    let log = lock(&v).barrier_log().unwrap();
+    assert_eq!(log, vec![first.clone(), later.clone()]);
+    let chains = campo_core::barrier::chains_of(&log);
+    assert_eq!(chains.chains.len(), 1);
+    assert_eq!(chains.chains[0].latest.id, later.id);
+    assert_eq!(lock(&v).pending_count().unwrap(), 0, "never pushed back");
 }
 
 #[tokio::test]

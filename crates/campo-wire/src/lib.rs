@@ -613,7 +613,11 @@ pub struct PushResult {
     /// names no stored submission of the project `replaces_unknown`, one of another vault
     /// `replaces_not_yours`, one of another meeting or instrument (or itself)
     /// `replaces_mismatch`, one another correction already replaces `already_replaced`;
-    /// a body whose id or revision differs from the record's `record_mismatch`.
+    /// a follow-up (`follows_up`) on another instrument than the barrier log
+    /// `follows_up_not_barrier`, of itself `follows_up_mismatch`, naming no barrier log
+    /// form of the project `follows_up_unknown`, naming a follow-up rather than a
+    /// barrier's first form `follows_up_not_first`; a body whose id or revision differs
+    /// from the record's `record_mismatch`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reason_code: Option<String>,
 }
@@ -651,6 +655,12 @@ pub struct PullResponse {
     pub roster: Vec<RosterCode>,
     /// Current revisions of the meetings of the project's other vaults (other tablets).
     pub meetings: Vec<Meeting>,
+    /// The barrier log forms of the project's other vaults (first forms and follow-ups,
+    /// settled barriers too), so that any tablet of the project can follow up any
+    /// barrier and knows where each stands. Left out when none changed, for tablets that
+    /// predate it.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub barriers: Vec<Submission>,
     /// The project's targets, for the tablet's own report.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub targets: Option<Targets>,

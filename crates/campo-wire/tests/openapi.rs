@@ -188,6 +188,7 @@ fn real_messages_validate() {
     assert_valid("PushRequest", &serde_json::to_value(&push).unwrap());
     let catalog = Catalog::builtin();
     let pull = PullResponse {
+        barriers: vec![],
         cursor: MAX_CURSOR,
         more: false,
         instruments: catalog.all().cloned().collect(),

@@ -14,7 +14,7 @@ use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
-use campo_core::report::compute;
+use campo_core::report::compute_as_of;
 use campo_core::Lang;
 use chrono::Utc;
 use std::sync::Mutex;
@@ -140,7 +140,12 @@ async fn page_data(
         })?;
     let catalog = state.catalogs.get(state.store.as_ref(), project_id).await?;
     let input = state.store.report_input(project_id).await?;
-    let report = compute(&input, &catalog, &project.targets);
+    let report = compute_as_of(
+        &input,
+        &catalog,
+        &project.targets,
+        chrono::Utc::now().date_naive(),
+    );
     let devices = state.store.devices(Some(project_id)).await?;
     Ok((report, devices, csrf_token(state).await?))
 }

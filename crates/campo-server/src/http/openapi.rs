@@ -381,6 +381,7 @@ mod tests {
             pilot_months: Some(12),
             pilot_start: chrono::NaiveDate::from_ymd_opt(2026, 1, 1),
             pilot_end: chrono::NaiveDate::from_ymd_opt(2026, 12, 31),
+            co_assessment_every_months: 6,
             ..Targets::default()
         };
         vec![
@@ -430,6 +431,7 @@ mod tests {
             (
                 "PullResponse",
                 to(&PullResponse {
+                    barriers: vec![submission()],
                     cursor: 7,
                     more: true,
                     instruments: vec![full_instrument()],

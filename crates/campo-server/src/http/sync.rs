@@ -161,6 +161,7 @@ pub async fn pull(
         project = %device.project,
         instruments = data.instruments.len(),
         meetings = data.meetings.len(),
+        barriers = data.barriers.len(),
         more = data.more,
         report = project_report.is_some(),
         "pull"
@@ -171,6 +172,7 @@ pub async fn pull(
         instruments: data.instruments,
         roster: Vec::new(),
         meetings: data.meetings,
+        barriers: data.barriers,
         targets: project.map(|p| p.targets),
         project_report: project_report.map(|r| (*r).clone()),
     }))

@@ -585,6 +585,58 @@ pub fn satisfaction(meeting_id: Uuid, seed: usize) -> Submission {
     }
 }
 
+/// A held co-assessment workshop.
+pub fn workshop(id: Uuid) -> Meeting {
+    Meeting {
+        activity: Activity::CoAssessment,
+        attendance: Attendance {
+            participants: vec![],
+            anonymous: 0,
+            roles: Some(campo_core::RoleCounts {
+                carers: 6,
+                provider_staff: 2,
+                researchers: 2,
+            }),
+        },
+        ..meeting(1, id)
+    }
+}
+
+/// A barrier log form at `meeting_id`: `cause` raised by a carer during the pilot, with
+/// `status` when given; `follows_up` names the barrier's first form.
+pub fn barrier_form(
+    meeting_id: Uuid,
+    cause: &str,
+    status: Option<&str>,
+    follows_up: Option<Uuid>,
+) -> Submission {
+    let mut answers = Answers::new();
+    for (item, value) in [
+        ("cause", cause),
+        ("stage", "during"),
+        ("raised_by", "carer"),
+        ("effect", "value_diminished"),
+        ("what_happened", "eventi rinviati senza chiedere"),
+    ]
+    .into_iter()
+    .chain(status.map(|s| ("status", s)))
+    {
+        answers.insert(item.into(), AnswerValue::Text(value.into()));
+    }
+    Submission {
+        id: Uuid::now_v7(),
+        instrument_id: campo_core::barrier::BARRIER_LOG.into(),
+        instrument_version: 1,
+        meeting_id,
+        respondent: None,
+        phase: None,
+        answers,
+        created_at: Utc::now(),
+        replaces: None,
+        follows_up,
+    }
+}
+
 pub fn record(body: RecordBody) -> Record {
     let (id, revision) = match &body {
         RecordBody::Meeting(m) => (m.id, m.revision),
