@@ -1,7 +1,11 @@
 //! Campo's app: a thin shell of Tauri commands over campo-core (domain), campo-store (the
 //! device vault) and campo-sync (the client). No business logic lives here.
 
+mod asked;
+mod barrier_form;
+mod barrier_views;
 mod catalog;
+mod co_assessment_view;
 mod commands;
 mod error;
 mod idle;
@@ -58,6 +62,9 @@ pub fn run() {
             commands::collect::unfinished,
             commands::collect::resume_draft,
             commands::collect::discard_draft,
+            commands::barriers::barrier_log_view,
+            commands::barriers::barrier_form,
+            commands::barriers::save_barrier,
             commands::roster::roster,
             commands::roster::add_participant,
             commands::roster::update_participant,

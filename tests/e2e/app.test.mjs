@@ -17,10 +17,10 @@ const WRONG = [0, 0, 1];
 const seen = new Set();
 const violations = [];
 /** Screenshots and axe-core once per screen name. */
-async function shot(d, name) {
+async function shot(d, name, options) {
   if (seen.has(name)) return;
   seen.add(name);
-  violations.push(...(await capture(d, name)));
+  violations.push(...(await capture(d, name, options)));
 }
 
 async function firstRun(d, server, code) {
@@ -495,6 +495,133 @@ test("the roster moves to a new tablet, the outreach counters are kept, a quiz a
     assert.equal((await other.d.invoke("roster")).ok[0].name, "Maria B. Bianchi");
   } finally {
     await (other ?? app).stop();
+  }
+});
+
+/**
+ * Fills in the facilitator's barrier log form: `picks` clicks a choice per item, `texts`
+ * types into text items (in that order, so that an item shown by a choice is there).
+ */
+async function fillBarrier(d, picks, texts = {}) {
+  for (const [item, value] of Object.entries(picks)) await d.click(`#b-${item}-${value}`);
+  for (const [item, text] of Object.entries(texts)) await d.type(`#b-${item}`, text);
+}
+
+async function recordBarrier(d, picks, texts, { shotName } = {}) {
+  await d.click("#record-barrier");
+  await d.find("#b-cause-absence_of_information");
+  if (shotName) await shot(d, shotName);
+  await fillBarrier(d, picks, texts);
+  await d.click("#save-barrier");
+  await d.find("#record-barrier");
+}
+
+test("a co-assessment workshop: who took part, three barriers, one followed up, the server's figures", async () => {
+  const server = await startServer();
+  const app = await startApp();
+  const d = app.d;
+  try {
+    await firstRun(d, server, server.enroll("Tablet Valle Brembana"));
+    await newMeeting(d, "co_assessment", "Sala consiliare", "Six months in");
+    assert.equal(await d.text("#meeting-title"), `Co-assessment · ${new Date().toISOString().slice(0, 10)}`);
+
+    // Who took part, by side: typed, and tapped.
+    await d.type("#role-carers", "6");
+    await d.type("#role-provider-staff", "2");
+    await d.click("#role-researchers-plus");
+    await d.waitText("#att-h", (t) => t.includes("(9 present)"));
+    await d.click("#save-attendance");
+    await d.find("#attendance-saved");
+    await d.click("#mark-held");
+    await d.waitText("#meeting-status", (t) => t === "Held");
+    await shot(d, "co-assessment-meeting");
+
+    // 1: absence of information, an adjustment planned.
+    await recordBarrier(
+      d,
+      { cause: "absence_of_information", stage: "before", raised_by: "carer", effect: "value_diminished", status: "planned" },
+      { what_happened: "Carers learnt of the course after it began", adjustment: "Leaflets at the GP surgeries" },
+      { shotName: "barrier-form" },
+    );
+    await d.waitText("#barrier-count", (t) => t === "1");
+
+    // 2: "other" asks for the cause in words; saved without what happened, the fault shows
+    // next to its field and nothing is saved.
+    await d.click("#record-barrier");
+    await d.find("#b-cause-other");
+    assert.equal((await d.findAll("#b-cause_other")).length, 0, "cause_other is asked only for cause = other");
+    await fillBarrier(d, { cause: "other" }, { cause_other: "No parking at the clinic" });
+    await fillBarrier(d, { stage: "during", raised_by: "provider", effect: "none_yet" });
+    await d.click("#save-barrier");
+    await d.waitText("#fault-what_happened", (t) => t.includes("An answer is needed."));
+    assert.equal(await d.exec("return document.querySelector('#b-what_happened').getAttribute('aria-invalid')"), "true");
+    assert.equal((await d.findAll(".fault")).length, 1, "only the missing answer is a fault");
+    await shot(d, "barrier-faults");
+    await d.type("#b-what_happened", "Two carers gave up coming");
+    await d.click("#save-barrier");
+    await d.find("#record-barrier");
+    await d.waitText("#barrier-count", (t) => t === "2");
+
+    // 3: mistakes, found not possible to adjust (settled at once).
+    await recordBarrier(
+      d,
+      { cause: "mistakes", stage: "after", raised_by: "researcher", effect: "irreparable_loss", status: "not_possible" },
+      { what_happened: "A quiz was lost before it was saved" },
+    );
+    await d.waitText("#barrier-count", (t) => t === "3");
+    await d.waitText("#unsettled-count", (t) => t === "2");
+    const listed = await d.text(".unsettled");
+    assert.match(listed, /Absence of information/);
+    assert.match(listed, /Raised by\s*Carer/);
+    assert.match(listed, /Adjustment\s*Planned/);
+    const second = await d.exec("return document.querySelectorAll('.unsettled')[1].textContent");
+    assert.match(second, /No parking at the clinic/);
+    assert.match(second, /open: nothing decided yet/);
+    await shot(d, "co-assessment-barriers", { scrollTo: "#barriers-h" });
+
+    // The first barrier followed up: what it is stays, its adjustment is now done.
+    await d.clickEl((await d.findAll(".unsettled .follow-up"))[0]);
+    await d.find("#fixed-facts");
+    assert.match(await d.text("#fixed-facts"), /Absence of information/);
+    assert.equal(await d.exec("return document.querySelector('#b-status-planned').checked"), true, "prefilled from the barrier");
+    assert.equal(await d.exec("return document.querySelector('#b-what_happened').value"), "Carers learnt of the course after it began");
+    await shot(d, "barrier-follow-up");
+    await d.click("#b-status-done");
+    await d.type("#b-adjustment", "Leaflets at every GP surgery of the valley");
+    await d.click("#save-barrier");
+    await d.find("#record-barrier");
+    await d.waitText("#barrier-count", (t) => t === "4");
+    await d.waitText("#unsettled-count", (t) => t === "1");
+
+    await syncNow(d);
+    const co = server.report().co_assessment;
+    assert.equal(co.meetings.held, 1);
+    assert.deepEqual(co.roles, { carers: 6, provider_staff: 2, researchers: 1 });
+    assert.equal(co.total, 3, "three barriers");
+    assert.equal(co.follow_ups, 1, "one follow-up");
+    const info = co.barriers.find((b) => b.cause === "absence_of_information");
+    assert.equal(info.by_status.done, 1, `absence of information: ${JSON.stringify(info)}`);
+    assert.equal(info.by_status.planned, 0);
+    assert.equal(co.barriers.find((b) => b.cause === "other").by_status.open, 1);
+    assert.equal(co.by_raised_by.carer, 1);
+
+    // The Report screen: this tablet's section, and the project's as the server sent it.
+    await d.click("#nav-report");
+    await d.find("#report-table-co-section");
+    await d.find("#project-table-co-section", { timeout: 30000 });
+    const totals = await d.text("#project-table-co-totals");
+    assert.match(totals, /Barriers logged\s*3/);
+    assert.match(totals, /Follow-ups\s*1/);
+    // This tablet's table: cause, total, arose before/during/after, open/planned/done/not possible.
+    const cells = await d.exec(
+      "return [...document.querySelectorAll('#report-table-co-causes .cause-row')].map(r => [...r.cells].map(c => c.textContent.trim()))",
+    );
+    assert.deepEqual(cells[0], ["Absence of information", "1", "1", "0", "0", "0", "0", "1", "0"]);
+    assert.match(await d.text("#report-table-co-signals-note"), /never a verdict/);
+    await shot(d, "report-co-assessment", { scrollTo: "#report-table-co-section" });
+  } finally {
+    await app.stop();
+    server.stop();
   }
 });
 

@@ -140,13 +140,16 @@ const SIZES = [
 /**
  * Screenshots of the current screen at tablet and phone size, and an axe-core pass at
  * each: returns the violations found (empty when the screen passes WCAG 2.1 AA).
+ * `scrollTo`: a CSS selector to scroll into view before each screenshot.
  */
-export async function capture(d, name) {
+export async function capture(d, name, { scrollTo = null } = {}) {
   mkdirSync(SHOTS, { recursive: true });
   const problems = [];
   for (const s of SIZES) {
     await d.setSize(s.width, s.height);
     await sleep(250);
+    // A part further down a long screen: brought into view at each size, as a person would.
+    if (scrollTo) await d.exec("document.querySelector(arguments[0]).scrollIntoView()", [scrollTo]);
     writeFileSync(join(SHOTS, `${name}-${s.name}.png`), await d.screenshot());
     for (const v of await d.axe(AXE)) problems.push({ screen: name, size: s.name, ...v });
   }

@@ -2,6 +2,7 @@
 //! shows, so a crash, a flat battery or the idle lock loses nothing; Submit makes the draft
 //! final. Which items are asked is campo-core's rule, the same the server applies.
 
+use crate::asked::shown;
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
 use campo_core::catalog::Catalog;
@@ -72,17 +73,6 @@ fn instrument<'a>(catalog: &'a Catalog, id: &str, version: u32) -> AppResult<&'a
             format!("instrument {id} v{version} is not on this tablet"),
         )
     })
-}
-
-/// The ids of the items asked given `answers`, in the instrument's order.
-fn shown(instrument: &Instrument, answers: &Answers) -> Vec<String> {
-    let asked = campo_core::validate::relevance(instrument, answers);
-    instrument
-        .items
-        .iter()
-        .filter(|i| asked.get(i.id.as_str()).copied().unwrap_or(false))
-        .map(|i| i.id.clone())
-        .collect()
 }
 
 fn draft(v: &Vault, id: Uuid) -> AppResult<Submission> {

@@ -1,6 +1,7 @@
 //! The Tauri commands: each a few lines over campo-core, campo-store and campo-sync.
 
 pub mod access;
+pub mod barriers;
 pub mod collect;
 pub mod meetings;
 pub mod outreach;

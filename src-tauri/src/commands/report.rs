@@ -1,6 +1,7 @@
 //! The assessment report: "this tablet" computed by campo-core from this vault, and "the
 //! project" as the server computed it and last sent it (aggregates only).
 
+use crate::co_assessment_view::{co_assessment_view, section_titles, CoAssessmentView};
 use crate::error::AppResult;
 use crate::state::AppState;
 use campo_core::report::{compute, figures, Report};
@@ -23,7 +24,9 @@ pub struct FigureRow {
 #[ts(export)]
 pub struct ReportView {
     pub report: Report,
+    /// The table of figures, less the co-assessment's sections (drawn from `co_assessment`).
     pub rows: Vec<FigureRow>,
+    pub co_assessment: CoAssessmentView,
 }
 
 #[derive(Serialize, ts_rs::TS)]
@@ -43,8 +46,10 @@ pub struct ReportsView {
 }
 
 fn view(report: Report, lang: Lang) -> ReportView {
+    let drawn_apart = section_titles(lang);
     let rows = figures(&report, lang)
         .into_iter()
+        .filter(|f| !drawn_apart.contains(&f.section.as_str()))
         .map(|f| FigureRow {
             section: f.section,
             figure: f.figure,
@@ -54,7 +59,11 @@ fn view(report: Report, lang: Lang) -> ReportView {
             met: f.met,
         })
         .collect();
-    ReportView { report, rows }
+    ReportView {
+        co_assessment: co_assessment_view(&report.co_assessment, lang),
+        report,
+        rows,
+    }
 }
 
 #[tauri::command]

@@ -36,5 +36,9 @@ understanding_min: number,
  * of this many months from `pilot_start` to `pilot_end`, and one in the month after
  * `pilot_end`. 0: none during the pilot, only before and after. Without the pilot's
  * dates no co-assessment can be placed, and none is due.
+ *
+ * Written only when it differs from the default: targets travel to tablets in pull,
+ * and a tablet of the release before the plan refuses fields it does not know, so
+ * the projects that keep the default stay readable to it.
  */
 co_assessment_every_months: number, };

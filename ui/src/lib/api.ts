@@ -23,6 +23,10 @@ import type { RosterExport } from "../bindings/RosterExport";
 import type { RosterImported } from "../bindings/RosterImported";
 import type { Outreach } from "../bindings/Outreach";
 import type { Instrument } from "../bindings/Instrument";
+import type { BarrierLogView } from "../bindings/BarrierLogView";
+import type { BarrierForm } from "../bindings/BarrierForm";
+import type { BarrierInput } from "../bindings/BarrierInput";
+import type { BarrierSaved } from "../bindings/BarrierSaved";
 import { errorText } from "./i18n";
 
 type Answers = Submission["answers"];
@@ -71,6 +75,9 @@ export const api = {
   unfinished: () => invoke<UnfinishedDraft[]>("unfinished"),
   resumeDraft: (id: string) => invoke<ResumedDraft>("resume_draft", { id }),
   discardDraft: (id: string, passphrase: string) => invoke<void>("discard_draft", { id, passphrase }),
+  barrierLogView: (meetingId: string) => invoke<BarrierLogView>("barrier_log_view", { meetingId }),
+  barrierForm: (meetingId: string, followsUp: string | null) => invoke<BarrierForm>("barrier_form", { meetingId, followsUp }),
+  saveBarrier: (input: BarrierInput) => invoke<BarrierSaved>("save_barrier", { input }),
   roster: () => invoke<Participant[]>("roster"),
   addParticipant: (code: string, name: string, contact: string | null) =>
     invoke<void>("add_participant", { code, name, contact }),

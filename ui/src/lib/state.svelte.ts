@@ -22,6 +22,8 @@ export type Screen =
   | { name: "unfinished" }
   | { name: "meetings" }
   | { name: "meeting"; id: string }
+  // The facilitator's barrier log form at a co-assessment; `followsUp` names the barrier's first form.
+  | { name: "barrier"; meetingId: string; followsUp: string | null }
   | ({ name: "respondent" } & RespondentParams)
   | { name: "roster" }
   | { name: "outreach" }
