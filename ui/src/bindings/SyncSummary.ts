@@ -19,7 +19,11 @@ rejected: number,
 /**
  * Records refused by an earlier sync and still waiting, not sent this time.
  */
-held_back: number, batches: number, bytes_sent: number, instruments_pulled: number, meetings_pulled: number, cursor: number, 
+held_back: number, batches: number, bytes_sent: number, instruments_pulled: number, meetings_pulled: number, 
+/**
+ * Barrier log forms of other tablets pulled.
+ */
+barriers_pulled: number, cursor: number, 
 /**
  * Of `rejected`, the records the tablet refused itself before sending them
  * ([`Record::check`] or too large for one push).
