@@ -5,7 +5,6 @@ mod asked;
 mod barrier_form;
 mod barrier_views;
 mod catalog;
-mod co_assessment_view;
 mod commands;
 mod error;
 mod idle;

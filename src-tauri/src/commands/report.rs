@@ -1,9 +1,11 @@
 //! The assessment report: "this tablet" computed by campo-core from this vault, and "the
 //! project" as the server computed it and last sent it (aggregates only).
 
-use crate::co_assessment_view::{co_assessment_view, section_titles, CoAssessmentView};
 use crate::error::AppResult;
 use crate::state::AppState;
+use campo_core::report::co_assessment_view::{
+    co_assessment_view, section_titles, CoAssessmentView,
+};
 use campo_core::report::{compute, figures, Report};
 use campo_core::Lang;
 use serde::Serialize;

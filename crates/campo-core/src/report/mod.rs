@@ -5,6 +5,7 @@
 //! a text table and CSV, in Italian or English.
 
 mod co_assessment;
+pub mod co_assessment_view;
 mod compute;
 mod figures;
 mod labels;

@@ -1,38 +1,38 @@
-//! The report's co-assessment section as the Report screen draws it: every figure already
-//! labelled in the UI language with campo-core's report labels and signal table, so the
+//! The report's co-assessment section as a screen draws it: every figure already labelled
+//! in the UI language with the report's labels and signal table, so the tablet's Report
 //! screen says what the server's text report says.
 
-use campo_core::barrier::{CAUSES, EFFECTS, RAISED_BY, STAGES};
-use campo_core::report::{label, signal_table, CoAssessmentReport, PlanState, SignalFigure, Value};
-use campo_core::Lang;
+use super::{label, signal_table, CoAssessmentReport, PlanState, SignalFigure, Value};
+use crate::barrier::{CAUSES, EFFECTS, RAISED_BY, STAGES};
+use crate::Lang;
 use chrono::NaiveDate;
 use serde::Serialize;
 
 /// A figure and its count.
-#[derive(Clone, Debug, PartialEq, Serialize, ts_rs::TS)]
-#[ts(export)]
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct LabelledCount {
     pub label: String,
-    #[ts(type = "number")]
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub count: u64,
 }
 
 /// One cause: its barriers, by when they arose (in `stages` order) and by the status of
 /// their adjustment (in `statuses` order).
-#[derive(Clone, Debug, PartialEq, Serialize, ts_rs::TS)]
-#[ts(export)]
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct CauseRow {
     pub cause: String,
-    #[ts(type = "number")]
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub total: u64,
-    #[ts(type = "Array<number>")]
+    #[cfg_attr(feature = "ts", ts(type = "Array<number>"))]
     pub by_stage: Vec<u64>,
-    #[ts(type = "Array<number>")]
+    #[cfg_attr(feature = "ts", ts(type = "Array<number>"))]
     pub by_status: Vec<u64>,
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize, ts_rs::TS)]
-#[ts(export)]
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct PlanRow {
     /// Before, during or after the pilot.
     pub stage: String,
@@ -44,8 +44,8 @@ pub struct PlanRow {
     pub held_on: Option<NaiveDate>,
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize, ts_rs::TS)]
-#[ts(export)]
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct SignalRow {
     pub code: String,
     /// The signal's title, with the activity it is about when it is about one.
@@ -58,8 +58,8 @@ pub struct SignalRow {
 }
 
 /// Headings and column names, from campo-core's report labels.
-#[derive(Clone, Debug, PartialEq, Serialize, ts_rs::TS)]
-#[ts(export)]
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct CoAssessmentLabels {
     pub section: String,
     pub barriers: String,
@@ -76,8 +76,8 @@ pub struct CoAssessmentLabels {
     pub statuses: Vec<String>,
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize, ts_rs::TS)]
-#[ts(export)]
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct CoAssessmentView {
     pub labels: CoAssessmentLabels,
     /// Planned, held and cancelled co-assessments.
@@ -275,11 +275,11 @@ pub fn section_titles(lang: Lang) -> [&'static str; 4] {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use campo_core::report::{
+    use crate::report::{
         BarrierCount, Cancellation, EffectCounts, MeetingCounts, PlannedCoAssessment,
         RaisedByCounts, RoleTotals, Signal, Stage, StageCounts, StatusCounts,
     };
-    use campo_core::Activity;
+    use crate::Activity;
     use uuid::Uuid;
 
     fn day(m: u32, d: u32) -> NaiveDate {
@@ -457,10 +457,10 @@ mod tests {
 
     #[test]
     fn the_flat_tables_co_assessment_sections_are_named_as_figures_names_them() {
-        let rows = campo_core::report::figures(
-            &campo_core::report::compute(
+        let rows = crate::report::figures(
+            &crate::report::compute(
                 &Default::default(),
-                &campo_core::catalog::Catalog::builtin(),
+                &crate::catalog::Catalog::builtin(),
                 &Default::default(),
             ),
             Lang::En,
