@@ -441,10 +441,12 @@ impl Server {
         v["code"].as_str().expect("code").to_string()
     }
 
-    /// `campo-server report --format json`, the database named by `CAMPO_DB`.
-    pub fn report_json(&self) -> serde_json::Value {
+    /// `campo-server report --format json --as-of DAY`, the database named by `CAMPO_DB`.
+    /// The day is the one the plan and signals are judged on (today, unless named).
+    pub fn report_json(&self, as_of: chrono::NaiveDate) -> serde_json::Value {
+        let day = as_of.to_string();
         let out = cli_with_env(
-            &["report", "--format", "json"],
+            &["report", "--format", "json", "--as-of", &day],
             &[("CAMPO_DB", self.db.arg())],
         );
         serde_json::from_slice(&out.stdout).expect("report json")
