@@ -34,6 +34,15 @@ for _ in $(seq 1 100); do
 done
 echo "campo: server running at $url (database $db)"
 
+# The office console: a first admin account, whose password is set through a one-time link.
+if [ "$("$server" users list --db "$db" --json | tr -d '[:space:]')" = "[]" ]; then
+  link=$("$server" users add --db "$db" --name admin --role admin --public-url "$url" | grep '/set-password/')
+  console_how="set the password of the account 'admin' at $link (valid 24 hours), then sign in"
+else
+  console_how="sign in with your account ('campo-server users reset --name admin' prints a new link)"
+fi
+echo "campo: office console at $url/login: $console_how"
+
 # A one-time code, valid 15 minutes, for the tablet to enroll with.
 code=$("$server" enroll --db "$db" --name "tablet-$(date +%H%M%S)" --json \
         | sed -n 's/.*"code" *: *"\([^"]*\)".*/\1/p')
@@ -56,4 +65,6 @@ else
   "$server" report --db "$db" --format text
   echo
   echo "campo: the same report as a web page: $server report --db $db --format html > report.html"
+  echo "campo: the office console needs the server running: $server serve --db $db --listen $listen"
+  echo "       then open $url/login ($console_how)"
 fi

@@ -6,7 +6,9 @@
 #   setup.sh server   only what the server and the headless demo need
 #   setup.sh all test everything, plus what only the tests need: PostgreSQL (a throwaway
 #                     cluster is started by scripts/pg-test.sh), Python's venv for
-#                     schemathesis, and cargo's rustfmt and clippy
+#                     schemathesis, Debian's Chromium and its chromedriver for the office
+#                     console's browser tests (scripts/console-web.sh), and cargo's rustfmt
+#                     and clippy
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -22,8 +24,10 @@ if [ "$what" = all ]; then
                  libxdo-dev xvfb xauth webkit2gtk-driver nodejs npm)
 fi
 if [ "$for_tests" = test ]; then
-  # dbus-daemon: a private bus for the NetworkManager signal test.
-  apt_packages+=(postgresql python3-venv sqlite3 dbus-daemon)
+  # dbus-daemon: a private bus for the NetworkManager signal test. chromium and
+  # chromium-driver (/usr/bin/chromium, /usr/bin/chromedriver, the same version): the
+  # console's browser tests; nothing downloads a browser at run time.
+  apt_packages+=(postgresql python3-venv sqlite3 dbus-daemon chromium chromium-driver)
 fi
 
 missing=()

@@ -4,7 +4,8 @@
 # pyxform), the storage and HTTP suites on SQLite and on a throwaway PostgreSQL, the
 # cross-crate tests against the real server binary (fault campaigns included),
 # schemathesis against the served OpenAPI document, the check that the UI's TypeScript
-# types match the Rust types, and the app end to end under Xvfb.
+# types match the Rust types, the app end to end under Xvfb, and the office console in
+# headless Chromium (roles, audit log, axe-core on every page).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$HOME/.cargo/bin:$PATH"
@@ -58,6 +59,9 @@ scripts/schemathesis.sh --db "$CAMPO_TEST_PG_URL"
 
 step "the app end to end"
 scripts/e2e.sh
+
+step "the office console in Chromium (chromedriver, axe-core)"
+scripts/console-web.sh
 
 step "finished"
 echo "test: all steps passed in $(( $(date +%s) - started ))s"

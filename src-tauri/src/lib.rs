@@ -54,6 +54,7 @@ pub fn run() {
             commands::meetings::set_attendance,
             commands::meetings::mark_held,
             commands::meetings::cancel_meeting,
+            commands::notes::office_notes,
             commands::collect::instrument_version,
             commands::collect::shown_items,
             commands::collect::save_answers,

@@ -919,8 +919,8 @@ fn csv_rows() {
         assert_eq!(fields, 7, "{line}");
     }
     let it = render_csv(&r, Lang::It);
-    assert!(it.starts_with("sezione,attività,indicatore,valore,n,obiettivo,raggiunto\n"));
-    assert!(it.contains("Totali,,Soddisfazione media (%),75.93,9,75,sì\n"));
+    assert!(it.starts_with("sezione,attività,indicatore,valore,n,obiettivo,raggiunto\r\n"));
+    assert!(it.contains("Totali,,Soddisfazione media (%),75.93,9,75,sì\r\n"));
 }
 
 #[test]

@@ -388,6 +388,7 @@ fn report() -> ProjectReport {
 fn pull_seeds() {
     // Byte 0: status index (0 = 200, 9 = 401, 15 = 503, 8 = 400); byte 1: chunk size / cap.
     let small = PullResponse {
+        notes: vec![],
         barriers: vec![],
         cursor: 42,
         more: true,

@@ -16,8 +16,10 @@
 //! Times are `timestamptz`, which keeps microseconds: a time read back may differ from the
 //! one written by less than a microsecond.
 
+mod accounts;
 mod migrations;
 mod records;
+mod reviews;
 #[cfg(feature = "testdb")]
 pub mod testdb;
 
@@ -25,9 +27,10 @@ use async_trait::async_trait;
 use campo_core::report::{ReportInput, Targets};
 use campo_core::{Instrument, Meeting, Outreach};
 use campo_server_store::{
-    check_project, check_targets, check_vault, check_vault_claim, project_not_found, Counts,
-    DeviceIdentity, DeviceInfo, Enrollment, IncomingRecord, Project, PullData, StorageError, Store,
-    StoredSubmission, VaultClaim,
+    check_project, check_targets, check_vault, check_vault_claim, project_not_found, AuditEntry,
+    AuditQuery, Counts, DeviceIdentity, DeviceInfo, Enrollment, IncomingRecord, NewAudit,
+    NewReview, NewUser, Project, PullData, Review, SessionLimits, SessionRow, StorageError, Store,
+    StoredSubmission, User, VaultClaim,
 };
 use campo_wire::{PushResponse, RecordKind};
 use chrono::{DateTime, Utc};
@@ -532,6 +535,21 @@ impl Store for PostgresStore {
         records::submissions(&client, project).await
     }
 
+    async fn set_reviews(
+        &self,
+        project: &str,
+        submissions: &[Uuid],
+        review: &NewReview,
+        now: DateTime<Utc>,
+    ) -> Result<u64, StorageError> {
+        let mut client = self.client().await?;
+        reviews::set_reviews(&mut client, project, submissions, review, now).await
+    }
+
+    async fn reviews(&self, project: &str) -> Result<Vec<Review>, StorageError> {
+        reviews::reviews(&self.client().await?, project).await
+    }
+
     async fn setting(&self, key: &str) -> Result<Option<String>, StorageError> {
         let client = self.client().await?;
         let row = client
@@ -632,6 +650,90 @@ impl Store for PostgresStore {
             instruments: to_u64(r.get(3), "count")?,
             projects: to_u64(r.get(4), "count")?,
         })
+    }
+
+    async fn add_user(&self, user: &NewUser, now: DateTime<Utc>) -> Result<User, StorageError> {
+        accounts::add_user(&self.client().await?, user, now).await
+    }
+
+    async fn users(&self) -> Result<Vec<User>, StorageError> {
+        accounts::users(&self.client().await?).await
+    }
+
+    async fn user_by_name(&self, name: &str) -> Result<Option<User>, StorageError> {
+        accounts::user_by_name(&self.client().await?, name).await
+    }
+
+    async fn set_password_hash(&self, user: Uuid, hash: &str) -> Result<bool, StorageError> {
+        accounts::set_password_hash(&mut self.client().await?, user, hash).await
+    }
+
+    async fn set_user_disabled(&self, user: Uuid, disabled: bool) -> Result<bool, StorageError> {
+        accounts::set_user_disabled(&mut self.client().await?, user, disabled).await
+    }
+
+    async fn add_password_link(
+        &self,
+        user: Uuid,
+        token_hash: &str,
+        expires_at: DateTime<Utc>,
+    ) -> Result<(), StorageError> {
+        accounts::add_password_link(&self.client().await?, user, token_hash, expires_at).await
+    }
+
+    async fn password_link_user(
+        &self,
+        token_hash: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Option<User>, StorageError> {
+        accounts::password_link_user(&self.client().await?, token_hash, now).await
+    }
+
+    async fn add_session(
+        &self,
+        id_hash: &str,
+        user: Uuid,
+        csrf: &str,
+        now: DateTime<Utc>,
+    ) -> Result<(), StorageError> {
+        accounts::add_session(&self.client().await?, id_hash, user, csrf, now).await
+    }
+
+    async fn session(
+        &self,
+        id_hash: &str,
+        now: DateTime<Utc>,
+        limits: SessionLimits,
+    ) -> Result<Option<SessionRow>, StorageError> {
+        accounts::session(&mut self.client().await?, id_hash, now, limits).await
+    }
+
+    async fn end_session(&self, id_hash: &str) -> Result<(), StorageError> {
+        accounts::end_session(&self.client().await?, id_hash).await
+    }
+
+    async fn login_failures(&self, key: &str, since: DateTime<Utc>) -> Result<u64, StorageError> {
+        accounts::login_failures(&self.client().await?, key, since).await
+    }
+
+    async fn add_login_failure(
+        &self,
+        keys: &[String],
+        now: DateTime<Utc>,
+    ) -> Result<(), StorageError> {
+        accounts::add_login_failure(&self.client().await?, keys, now).await
+    }
+
+    async fn clear_login_failures(&self, key: &str) -> Result<(), StorageError> {
+        accounts::clear_login_failures(&self.client().await?, key).await
+    }
+
+    async fn add_audit(&self, entry: &NewAudit) -> Result<(), StorageError> {
+        accounts::add_audit(&self.client().await?, entry).await
+    }
+
+    async fn audit_log(&self, query: &AuditQuery) -> Result<Vec<AuditEntry>, StorageError> {
+        accounts::audit_log(&self.client().await?, query).await
     }
 
     /// PostgreSQL has its own tool for a consistent copy of a live database.

@@ -39,6 +39,16 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "shared_barriers",
         sql: include_str!("../migrations/0005_shared_barriers.sql"),
     },
+    Migration {
+        version: 6,
+        name: "console",
+        sql: include_str!("../migrations/0006_console.sql"),
+    },
+    Migration {
+        version: 7,
+        name: "reviews",
+        sql: include_str!("../migrations/0007_reviews.sql"),
+    },
 ];
 
 /// The advisory lock key that serialises migrations ("campomig" in ASCII). Advisory locks

@@ -400,7 +400,7 @@ struct Submitted {
 
 /// Takes the project's counter lock for the rest of `tx` and reads the counter: every
 /// number given out in the project after this commits in number order.
-async fn lock_counter(
+pub(crate) async fn lock_counter(
     tx: &deadpool_postgres::Transaction<'_>,
     project: &str,
 ) -> Result<i64, StorageError> {
@@ -409,6 +409,19 @@ async fn lock_counter(
         .map_err(db_err)?
         .map(|row| row.get(0))
         .ok_or_else(|| project_not_found(project))
+}
+
+/// Writes the counter back (under the lock [`lock_counter`] took) after handing out
+/// numbers up to `seq`.
+pub(crate) async fn set_counter(
+    tx: &deadpool_postgres::Transaction<'_>,
+    project: &str,
+    seq: i64,
+) -> Result<(), StorageError> {
+    tx.query_one(SET_COUNTER, &[&project, &seq])
+        .await
+        .map_err(db_err)?;
+    Ok(())
 }
 
 /// Adds the instrument versions the project does not hold, published or not, numbering
@@ -493,6 +506,9 @@ pub async fn publish_instrument(
     Ok(true)
 }
 
+/// The kind a pull page gives a review's row.
+const REVIEW: &str = "review";
+
 /// One page of a pull. `tx` must be a REPEATABLE READ transaction: the counter and the
 /// page are read in its one snapshot (see the module's doc for why that skips nothing).
 pub async fn pull(
@@ -509,8 +525,10 @@ pub async fn pull(
         .map_err(db_err)?
         .ok_or_else(|| project_not_found(&device.project))?
         .get(0);
-    // Instruments, and the meeting revisions and barrier log forms of the project's other
-    // vaults, in counter order; one row more than asked tells whether another page follows.
+    // Instruments, the meeting revisions and barrier log forms of the project's other
+    // vaults, and the reviews of this vault's own submissions (the owner is the vault of a
+    // record's first sender, on every row of it), in counter order; one row more than
+    // asked tells whether another page follows.
     let page_stmt = tx
         .prepare_cached(
             "SELECT seq, body, NULL::uuid AS id, 'instrument' AS kind FROM instruments \
@@ -519,6 +537,11 @@ pub async fn pull(
              SELECT seq, NULL::text, id, kind FROM records \
                WHERE project_id = $1 AND (kind = 'meeting' OR instrument_id = $5) \
                  AND vault_id <> $3 AND seq > $2 \
+             UNION ALL \
+             SELECT v.seq, NULL::text, v.submission_id, 'review' FROM reviews v \
+               WHERE v.project_id = $1 AND v.seq > $2 \
+                 AND EXISTS (SELECT 1 FROM records r WHERE r.id = v.submission_id \
+                   AND r.project_id = $1 AND r.vault_id = $3) \
              ORDER BY 1 LIMIT $4",
         )
         .await
@@ -544,11 +567,19 @@ pub async fn pull(
     };
 
     // A record changed in this page is sent as its current revision (which a later page
-    // may send again: applying it twice is harmless), once per page.
+    // may send again: applying it twice is harmless), once per page; a review as a note.
+    let is_review = |r: &tokio_postgres::Row| r.get::<_, &str>(3) == REVIEW;
     let ids: Vec<Uuid> = page
         .iter()
+        .filter(|r| !is_review(r))
         .filter_map(|r| r.get::<_, Option<Uuid>>(2))
         .collect();
+    let reviewed: Vec<Uuid> = page
+        .iter()
+        .filter(|r| is_review(r))
+        .filter_map(|r| r.get::<_, Option<Uuid>>(2))
+        .collect();
+    let mut notes = crate::reviews::notes(tx, &device.project, &reviewed).await?;
     let mut current: HashMap<Uuid, String> = HashMap::new();
     if !ids.is_empty() {
         let stmt = tx
@@ -568,6 +599,12 @@ pub async fn pull(
             None => {
                 let body: &str = row.get(1);
                 data.instruments.push(serde_json::from_str(body)?);
+            }
+            // One row per review, at its last change: never twice in a page.
+            Some(id) if is_review(row) => {
+                data.notes.push(notes.remove(&id).ok_or_else(|| {
+                    StorageError::Corrupt(format!("review of {id} has no submission"))
+                })?);
             }
             Some(id) => {
                 if seen.insert(id) {

@@ -8,16 +8,19 @@
 //! The pull cursor is a counter per project (`projects.seq`): SQLite has one writer at a
 //! time, so numbers are handed out in commit order and a cursor can never skip a row.
 
+mod accounts;
 mod migrations;
 mod records;
+mod reviews;
 
 use async_trait::async_trait;
 use campo_core::report::{ReportInput, Targets};
 use campo_core::{Instrument, Meeting, Outreach};
 use campo_server_store::{
-    check_project, check_targets, check_vault, check_vault_claim, project_not_found, Counts,
-    DeviceIdentity, DeviceInfo, Enrollment, IncomingRecord, Project, PullData, StorageError, Store,
-    StoredSubmission, VaultClaim,
+    check_project, check_targets, check_vault, check_vault_claim, project_not_found, AuditEntry,
+    AuditQuery, Counts, DeviceIdentity, DeviceInfo, Enrollment, IncomingRecord, NewAudit,
+    NewReview, NewUser, Project, PullData, Review, SessionLimits, SessionRow, StorageError, Store,
+    StoredSubmission, User, VaultClaim,
 };
 use campo_wire::{PushResponse, RecordKind};
 use chrono::{DateTime, Utc};
@@ -76,7 +79,7 @@ pub(crate) fn parse_time(s: &str) -> Result<DateTime<Utc>, StorageError> {
         .map_err(|e| StorageError::Corrupt(format!("bad time {s:?}: {e}")))
 }
 
-fn project_exists(conn: &Connection, project: &str) -> Result<(), StorageError> {
+pub(crate) fn project_exists(conn: &Connection, project: &str) -> Result<(), StorageError> {
     conn.query_row(
         "SELECT 1 FROM projects WHERE id = ?1",
         [project],
@@ -618,6 +621,23 @@ impl Store for SqliteStore {
         self.read(move |c| records::submissions(c, &project)).await
     }
 
+    async fn set_reviews(
+        &self,
+        project: &str,
+        submissions: &[Uuid],
+        review: &NewReview,
+        now: DateTime<Utc>,
+    ) -> Result<u64, StorageError> {
+        let (project, ids, review) = (project.to_string(), submissions.to_vec(), review.clone());
+        self.write(move |c| reviews::set_reviews(c, &project, &ids, &review, now))
+            .await
+    }
+
+    async fn reviews(&self, project: &str) -> Result<Vec<Review>, StorageError> {
+        let project = project.to_string();
+        self.read(move |c| reviews::reviews(c, &project)).await
+    }
+
     async fn setting(&self, key: &str) -> Result<Option<String>, StorageError> {
         let key = key.to_string();
         self.read(move |c| {
@@ -713,6 +733,113 @@ impl Store for SqliteStore {
             })
         })
         .await
+    }
+
+    async fn add_user(&self, user: &NewUser, now: DateTime<Utc>) -> Result<User, StorageError> {
+        let user = user.clone();
+        self.write(move |c| accounts::add_user(c, &user, now)).await
+    }
+
+    async fn users(&self) -> Result<Vec<User>, StorageError> {
+        self.read(|c| accounts::users(c)).await
+    }
+
+    async fn user_by_name(&self, name: &str) -> Result<Option<User>, StorageError> {
+        let name = name.to_string();
+        self.read(move |c| accounts::user_by_name(c, &name)).await
+    }
+
+    async fn set_password_hash(&self, user: Uuid, hash: &str) -> Result<bool, StorageError> {
+        let hash = hash.to_string();
+        self.write(move |c| accounts::set_password_hash(c, user, &hash))
+            .await
+    }
+
+    async fn set_user_disabled(&self, user: Uuid, disabled: bool) -> Result<bool, StorageError> {
+        self.write(move |c| accounts::set_user_disabled(c, user, disabled))
+            .await
+    }
+
+    async fn add_password_link(
+        &self,
+        user: Uuid,
+        token_hash: &str,
+        expires_at: DateTime<Utc>,
+    ) -> Result<(), StorageError> {
+        let token_hash = token_hash.to_string();
+        self.write(move |c| accounts::add_password_link(c, user, &token_hash, expires_at))
+            .await
+    }
+
+    async fn password_link_user(
+        &self,
+        token_hash: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Option<User>, StorageError> {
+        let token_hash = token_hash.to_string();
+        self.read(move |c| accounts::password_link_user(c, &token_hash, now))
+            .await
+    }
+
+    async fn add_session(
+        &self,
+        id_hash: &str,
+        user: Uuid,
+        csrf: &str,
+        now: DateTime<Utc>,
+    ) -> Result<(), StorageError> {
+        let (id_hash, csrf) = (id_hash.to_string(), csrf.to_string());
+        self.write(move |c| accounts::add_session(c, &id_hash, user, &csrf, now))
+            .await
+    }
+
+    async fn session(
+        &self,
+        id_hash: &str,
+        now: DateTime<Utc>,
+        limits: SessionLimits,
+    ) -> Result<Option<SessionRow>, StorageError> {
+        let id_hash = id_hash.to_string();
+        self.write(move |c| accounts::session(c, &id_hash, now, limits))
+            .await
+    }
+
+    async fn end_session(&self, id_hash: &str) -> Result<(), StorageError> {
+        let id_hash = id_hash.to_string();
+        self.write(move |c| accounts::end_session(c, &id_hash))
+            .await
+    }
+
+    async fn login_failures(&self, key: &str, since: DateTime<Utc>) -> Result<u64, StorageError> {
+        let key = key.to_string();
+        self.read(move |c| accounts::login_failures(c, &key, since))
+            .await
+    }
+
+    async fn add_login_failure(
+        &self,
+        keys: &[String],
+        now: DateTime<Utc>,
+    ) -> Result<(), StorageError> {
+        let keys = keys.to_vec();
+        self.write(move |c| accounts::add_login_failure(c, &keys, now))
+            .await
+    }
+
+    async fn clear_login_failures(&self, key: &str) -> Result<(), StorageError> {
+        let key = key.to_string();
+        self.write(move |c| accounts::clear_login_failures(c, &key))
+            .await
+    }
+
+    async fn add_audit(&self, entry: &NewAudit) -> Result<(), StorageError> {
+        let entry = entry.clone();
+        self.write(move |c| accounts::add_audit(c, &entry)).await
+    }
+
+    async fn audit_log(&self, query: &AuditQuery) -> Result<Vec<AuditEntry>, StorageError> {
+        let query = query.clone();
+        self.read(move |c| accounts::audit_log(c, &query)).await
     }
 
     async fn backup(&self, out: &Path) -> Result<(), StorageError> {

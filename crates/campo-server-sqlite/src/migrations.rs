@@ -31,6 +31,16 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "shared_barriers",
         sql: include_str!("../migrations/0005_shared_barriers.sql"),
     },
+    Migration {
+        version: 6,
+        name: "console",
+        sql: include_str!("../migrations/0006_console.sql"),
+    },
+    Migration {
+        version: 7,
+        name: "reviews",
+        sql: include_str!("../migrations/0007_reviews.sql"),
+    },
 ];
 
 /// The schema version recorded in the file; 0 for a new file or one made by the first

@@ -255,9 +255,10 @@ pub fn pull(
         .ok_or_else(|| campo_server_store::project_not_found(&device.project))?;
     let mut page: Vec<(i64, String, String)> = Vec::new();
     {
-        // Instruments, and the meeting revisions and barrier log forms of the project's
-        // other vaults, in counter order; one row more than asked tells whether another
-        // page follows.
+        // Instruments, the meeting revisions and barrier log forms of the project's other
+        // vaults, and the reviews of this vault's own submissions (the owner is the vault
+        // of a record's first sender, on every row of it), in counter order; one row more
+        // than asked tells whether another page follows.
         let mut stmt = tx
             .prepare_cached(
                 "SELECT seq, 'instrument', body FROM instruments WHERE project_id = ?1 AND seq > ?2 AND published = 1 \
@@ -265,6 +266,10 @@ pub fn pull(
                  SELECT pseq, kind, id FROM records WHERE project_id = ?1 \
                    AND (kind = 'meeting' OR instrument_id = ?5) \
                    AND vault_id != ?3 AND pseq > ?2 \
+                 UNION ALL \
+                 SELECT v.seq, 'review', v.submission_id FROM reviews v WHERE v.project_id = ?1 AND v.seq > ?2 \
+                   AND EXISTS (SELECT 1 FROM records r WHERE r.id = v.submission_id \
+                     AND r.project_id = ?1 AND r.vault_id = ?3) \
                  ORDER BY 1 LIMIT ?4",
             )
             .map_err(db_err)?;
@@ -302,6 +307,10 @@ pub fn pull(
         for (_, kind, value) in page {
             if kind == "instrument" {
                 data.instruments.push(serde_json::from_str(&value)?);
+            } else if kind == "review" {
+                // One row per review, at its last change: never twice in a page.
+                data.notes
+                    .push(crate::reviews::note(&tx, &device.project, &value)?);
             } else if seen.insert(value.clone()) {
                 let body: String = current.query_row([&value], |r| r.get(0)).map_err(db_err)?;
                 match kind_of(&kind)? {

@@ -17,11 +17,17 @@
 //!
 //! Time is passed in (`now`) rather than read, so tests can move it.
 
+pub mod accounts;
 pub mod decide;
 pub mod error;
 pub mod migrate;
+pub mod reviews;
 
+pub use accounts::{
+    AuditEntry, AuditQuery, NewAudit, NewUser, Role, SessionLimits, SessionRow, User,
+};
 pub use error::StorageError;
+pub use reviews::{NewReview, Review};
 
 use async_trait::async_trait;
 use campo_core::report::{ReportInput, Targets};
@@ -255,6 +261,8 @@ pub struct PullData {
     pub meetings: Vec<Meeting>,
     /// Barrier log forms of the project's other vaults (first forms and follow-ups).
     pub barriers: Vec<Submission>,
+    /// Reviews of the pulling vault's own submissions changed in this page.
+    pub notes: Vec<campo_wire::ReviewNote>,
 }
 
 /// Cuts a pull page read with one row more than `limit` (rows in counter order, `seq_of`
@@ -403,8 +411,9 @@ pub trait Store: Send + Sync + 'static {
     ) -> Result<PushResponse, StorageError>;
 
     /// At most `limit` changes of the device's project after `since` (instruments, the
-    /// current meetings of the project's other vaults), read in one snapshot so the new
-    /// cursor skips nothing.
+    /// current meetings and barrier log forms of the project's other vaults, the reviews
+    /// of the device's own vault's submissions), read in one snapshot so the new cursor
+    /// skips nothing.
     async fn pull(
         &self,
         device: &DeviceIdentity,
@@ -414,6 +423,26 @@ pub trait Store: Send + Sync + 'static {
 
     /// Current meetings, submissions and outreach of every device of the project.
     async fn report_input(&self, project: &str) -> Result<ReportInput, StorageError>;
+
+    // Reviews (reviews.rs).
+
+    /// Sets the review of each of `submissions` (ids of current submissions of the
+    /// project; any other id is skipped) to `state` with `comment`, by `reviewer`, in one
+    /// transaction, and moves each changed review into the project's counter so that the
+    /// vault that sent the submission gets it at its next pull. Returns how many
+    /// submissions were found (an id named twice counts once). `Invalid` for a comment over
+    /// REVIEW_COMMENT_MAX characters ([`reviews::check_review`]) and `NotFound` for an
+    /// unknown project, both changing nothing.
+    async fn set_reviews(
+        &self,
+        project: &str,
+        submissions: &[Uuid],
+        review: &NewReview,
+        now: DateTime<Utc>,
+    ) -> Result<u64, StorageError>;
+    /// The current review of every reviewed submission of the project (a submission with
+    /// none is `received`), in the order they last changed.
+    async fn reviews(&self, project: &str) -> Result<Vec<Review>, StorageError>;
 
     /// Current submissions of the project with their device, in receipt order.
     async fn submissions(&self, project: &str) -> Result<Vec<StoredSubmission>, StorageError>;
@@ -437,6 +466,67 @@ pub trait Store: Send + Sync + 'static {
     ) -> Result<bool, StorageError>;
 
     async fn counts(&self) -> Result<Counts, StorageError>;
+
+    // The office console's accounts, sessions, failed logins and audit log (accounts.rs).
+
+    /// Adds an account (see [`NewUser`] for what is refused).
+    async fn add_user(&self, user: &NewUser, now: DateTime<Utc>) -> Result<User, StorageError>;
+    /// Every account, by name.
+    async fn users(&self) -> Result<Vec<User>, StorageError>;
+    async fn user_by_name(&self, name: &str) -> Result<Option<User>, StorageError>;
+    /// Sets an account's password hash, ends every session of it and drops its password
+    /// links. `false` if there is no such account.
+    async fn set_password_hash(&self, user: Uuid, hash: &str) -> Result<bool, StorageError>;
+    /// Disables or enables an account; disabling ends its sessions. `false` if there is
+    /// no such account.
+    async fn set_user_disabled(&self, user: Uuid, disabled: bool) -> Result<bool, StorageError>;
+    /// Stores a one-time password link (the SHA-256 of its token) for an account,
+    /// replacing any earlier link of that account. `NotFound` if there is no such account.
+    async fn add_password_link(
+        &self,
+        user: Uuid,
+        token_hash: &str,
+        expires_at: DateTime<Utc>,
+    ) -> Result<(), StorageError>;
+    /// The account a password link is for, if the link exists, has not expired at `now`
+    /// and the account is enabled. Reading does not use it up: setting the password does.
+    async fn password_link_user(
+        &self,
+        token_hash: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Option<User>, StorageError>;
+    /// Starts a session (its id's SHA-256) for an account. `NotFound` if there is no such
+    /// account; `Conflict` if the id hash is taken.
+    async fn add_session(
+        &self,
+        id_hash: &str,
+        user: Uuid,
+        csrf: &str,
+        now: DateTime<Utc>,
+    ) -> Result<(), StorageError>;
+    /// The live session under `id_hash` at `now`, its last use moved to `now`. A session
+    /// past either limit is deleted and `None`; so is one of a disabled account.
+    async fn session(
+        &self,
+        id_hash: &str,
+        now: DateTime<Utc>,
+        limits: SessionLimits,
+    ) -> Result<Option<SessionRow>, StorageError>;
+    async fn end_session(&self, id_hash: &str) -> Result<(), StorageError>;
+    /// Failed logins under `key` (`account:NAME` or `address:IP`) at or after `since`.
+    async fn login_failures(&self, key: &str, since: DateTime<Utc>) -> Result<u64, StorageError>;
+    /// Counts a failed login under each key (and forgets failures older than a day).
+    async fn add_login_failure(
+        &self,
+        keys: &[String],
+        now: DateTime<Utc>,
+    ) -> Result<(), StorageError>;
+    /// Forgets the failures under `key` (an account's, after its password was given).
+    async fn clear_login_failures(&self, key: &str) -> Result<(), StorageError>;
+    /// Appends a line to the audit log. Nothing edits or deletes one: the engines refuse
+    /// it at the database.
+    async fn add_audit(&self, entry: &NewAudit) -> Result<(), StorageError>;
+    async fn audit_log(&self, query: &AuditQuery) -> Result<Vec<AuditEntry>, StorageError>;
 
     /// A consistent copy of the whole database at `out`, taken while the server runs.
     /// Engines with their own tool (PostgreSQL: pg_dump) answer `Invalid` naming it.

@@ -2,16 +2,15 @@
 //! backup, admin-password. `--db` is global: before or after the subcommand, or from
 //! `CAMPO_DB`.
 
-use crate::admin_password::hash_password;
+use crate::console::legacy_admin;
+use crate::console::password::{password_problem, Passwords};
 use crate::export::{self, Format as ExportFormat};
 use crate::html::report_page;
-use crate::http::admin::PASSWORD_SETTING;
-use crate::secret::{new_enroll_code, normalize_code, sha256_hex};
-use crate::store::{self, DbTarget, Project, StorageError, Store, DEFAULT_PROJECT};
-use crate::{catalog, serve};
+use crate::store::{self, DbTarget, NewUser, Project, Role, StorageError, Store, DEFAULT_PROJECT};
+use crate::{catalog, enroll_code, serve, users_cli};
 use campo_core::report::{compute_as_of, render_csv, render_text, Targets};
 use campo_core::Lang;
-use chrono::{Duration, NaiveDate, Utc};
+use chrono::{NaiveDate, Utc};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::io::BufRead;
 use std::net::SocketAddr;
@@ -84,6 +83,14 @@ enum Command {
         tls_cert: Option<PathBuf>,
         #[arg(long, requires = "tls_cert")]
         tls_key: Option<PathBuf>,
+        /// The address people open the console at (e.g. https://campo.example.org): the
+        /// base of one-time password links, and the only origin forms are accepted from.
+        #[arg(long, env = "CAMPO_PUBLIC_URL")]
+        public_url: Option<String>,
+        /// A reverse proxy whose X-Forwarded-For names the client (repeat for several);
+        /// from anyone else that header is ignored.
+        #[arg(long = "trusted-proxy")]
+        trusted_proxies: Vec<std::net::IpAddr>,
     },
     /// Add, list and set the targets of projects.
     Projects {
@@ -141,11 +148,17 @@ enum Command {
         #[arg(long)]
         out: PathBuf,
     },
-    /// Set the /admin password, read from standard input (one line).
+    /// Set the password of the console account `admin` (made if missing), read from
+    /// standard input (one line). Kept from the releases before the console.
     AdminPassword {
         /// Accepted for scripts; the password is always read from standard input.
         #[arg(long)]
         password_stdin: bool,
+    },
+    /// The office console's accounts: add, list, disable, enable, reset.
+    Users {
+        #[command(subcommand)]
+        action: users_cli::UsersAction,
     },
 }
 
@@ -319,9 +332,20 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
         listen,
         tls_cert,
         tls_key,
+        public_url,
+        trusted_proxies,
     } = cli.command
     {
-        return runtime.block_on(serve::serve(&target, listen, tls_cert.zip(tls_key)));
+        let public_url = public_url.map(|u| check_public_url(&u)).transpose()?;
+        return runtime.block_on(serve::serve(
+            &target,
+            listen,
+            tls_cert.zip(tls_key),
+            serve::ConsoleOptions {
+                public_url,
+                trusted_proxies,
+            },
+        ));
     }
     runtime.block_on(async move {
         let store = store::open(&target).await?;
@@ -491,20 +515,30 @@ async fn command(store: Arc<dyn Store>, command: Command) -> Result<(), CliError
             Ok(())
         }
         Command::AdminPassword { .. } => {
-            let mut line = String::new();
-            std::io::stdin().lock().read_line(&mut line)?;
-            let password = line.trim_end_matches(['\r', '\n']);
-            if password.chars().count() < 10 {
-                return Err(CliError::Usage(
-                    "the admin password must be at least 10 characters".into(),
-                ));
+            let password = read_new_password()?;
+            let hash = Arc::new(Passwords::default()).hash(&password).await;
+            match store.user_by_name(legacy_admin::ADMIN).await? {
+                Some(admin) => {
+                    store.set_password_hash(admin.id, &hash).await?;
+                }
+                None => {
+                    store
+                        .add_user(
+                            &NewUser {
+                                name: legacy_admin::ADMIN.into(),
+                                role: Role::Admin,
+                                project: None,
+                                password_hash: Some(hash),
+                            },
+                            Utc::now(),
+                        )
+                        .await?;
+                }
             }
-            store
-                .set_setting(PASSWORD_SETTING, &hash_password(password))
-                .await?;
-            println!("admin password set");
+            println!("the console account admin has its new password");
             Ok(())
         }
+        Command::Users { action } => users_cli::run(store, action).await,
     }
 }
 
@@ -570,22 +604,48 @@ async fn projects(store: &dyn Store, action: ProjectsAction) -> Result<(), CliEr
     }
 }
 
-async fn enroll(store: &dyn Store, project: &str, name: &str, json: bool) -> Result<(), CliError> {
-    let name = name.trim();
-    if name.is_empty() || name.chars().count() > 100 {
-        return Err(CliError::Usage("--name must be 1 to 100 characters".into()));
+/// A new password, one line on standard input, as long as the console asks.
+pub(crate) fn read_new_password() -> Result<String, CliError> {
+    let mut line = String::new();
+    std::io::stdin().lock().read_line(&mut line)?;
+    let password = line.trim_end_matches(['\r', '\n']).to_string();
+    match password_problem(&password) {
+        Some("password_too_short") => Err(CliError::Usage(format!(
+            "the password must be at least {} characters",
+            crate::console::password::MIN_PASSWORD
+        ))),
+        Some(_) => Err(CliError::Usage(format!(
+            "the password may be at most {} characters",
+            crate::console::password::MAX_PASSWORD
+        ))),
+        None => Ok(password),
     }
+}
+
+/// `--public-url`: an http(s) URL without query or fragment, kept without a trailing slash.
+pub(crate) fn check_public_url(url: &str) -> Result<String, CliError> {
+    let url = url.trim().trim_end_matches('/');
+    let ok = (url.starts_with("https://") || url.starts_with("http://"))
+        && !url.contains(['?', '#', ' '])
+        && url.split("://").nth(1).is_some_and(|rest| !rest.is_empty());
+    if ok {
+        Ok(url.to_string())
+    } else {
+        Err(CliError::Usage(format!(
+            "--public-url must be an http:// or https:// address without query, got {url:?}"
+        )))
+    }
+}
+
+async fn enroll(store: &dyn Store, project: &str, name: &str, json: bool) -> Result<(), CliError> {
     known_project(store, project).await?;
-    let code = new_enroll_code();
-    let expires_at = Utc::now() + Duration::minutes(15);
-    store
-        .add_enroll_code(
-            project,
-            &sha256_hex(normalize_code(&code).as_bytes()),
-            name,
-            expires_at,
-        )
-        .await?;
+    let issued = enroll_code::issue(store, project, name, Utc::now())
+        .await
+        .map_err(|e| match e {
+            StorageError::Invalid(why) => CliError::Usage(format!("--name {why}")),
+            e => e.into(),
+        })?;
+    let (code, expires_at) = (issued.code, issued.expires_at);
     if json {
         println!(
             "{}",
@@ -593,7 +653,10 @@ async fn enroll(store: &dyn Store, project: &str, name: &str, json: bool) -> Res
         );
         return Ok(());
     }
-    println!("Enrollment code for {name} (project {project}): {code}");
+    println!(
+        "Enrollment code for {name} (project {project}): {code}",
+        name = name.trim()
+    );
     println!(
         "Valid until {} (one use).",
         expires_at.format("%Y-%m-%d %H:%M UTC")

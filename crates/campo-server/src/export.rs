@@ -1,9 +1,12 @@
 //! Exports for the project's analysts: one file per instrument version, one row per current
 //! submission (a corrected submission replaces the one it names), one column per item, with
-//! item and option labels in the chosen language.
+//! item and option labels in the chosen language. Cells are typed: numbers are written as
+//! numbers (numeric cells in XLSX, JSON numbers), text goes through Campo's one CSV writer,
+//! which keeps typed text from running as a spreadsheet formula.
 
 use crate::store::StoredSubmission;
 use campo_core::catalog::Catalog;
+use campo_core::csv_table::{to_csv as cells_to_csv, Cell};
 use campo_core::report::ReportInput;
 use campo_core::{AnswerValue, Instrument, Lang, Meeting};
 use std::collections::{BTreeMap, HashMap, HashSet};
@@ -37,7 +40,7 @@ pub struct Table {
     pub instrument_id: String,
     pub version: u32,
     pub headers: Vec<String>,
-    pub rows: Vec<Vec<String>>,
+    pub rows: Vec<Vec<Cell>>,
 }
 
 const FIXED: [(&str, &str); 7] = [
@@ -50,7 +53,7 @@ const FIXED: [(&str, &str); 7] = [
     ("created_at", "creato_il"),
 ];
 
-fn answer_text(instrument: &Instrument, item_id: &str, value: &AnswerValue, lang: Lang) -> String {
+fn answer_cell(instrument: &Instrument, item_id: &str, value: &AnswerValue, lang: Lang) -> Cell {
     let option_label = |v: &str| {
         instrument
             .item(item_id)
@@ -59,22 +62,23 @@ fn answer_text(instrument: &Instrument, item_id: &str, value: &AnswerValue, lang
             .unwrap_or_else(|| v.to_string())
     };
     match value {
-        AnswerValue::Number(n) => n.to_string(),
+        AnswerValue::Number(n) => Cell::number(*n),
         AnswerValue::Text(t) => {
             let is_choice = instrument
                 .item(item_id)
                 .is_some_and(|i| !i.options.is_empty());
-            if is_choice {
+            Cell::Text(if is_choice {
                 option_label(t)
             } else {
                 t.clone()
-            }
+            })
         }
-        AnswerValue::Many(vs) => vs
-            .iter()
-            .map(|v| option_label(v))
-            .collect::<Vec<_>>()
-            .join("; "),
+        AnswerValue::Many(vs) => Cell::Text(
+            vs.iter()
+                .map(|v| option_label(v))
+                .collect::<Vec<_>>()
+                .join("; "),
+        ),
     }
 }
 
@@ -122,7 +126,7 @@ pub fn tables(
             .iter()
             .map(|s| {
                 let sub = &s.submission;
-                let mut row = vec![
+                let mut row: Vec<Cell> = [
                     sub.id.to_string(),
                     s.device_id.to_string(),
                     sub.meeting_id.to_string(),
@@ -140,12 +144,15 @@ pub fn tables(
                         })
                         .unwrap_or_default(),
                     sub.created_at.to_rfc3339(),
-                ];
+                ]
+                .into_iter()
+                .map(Cell::Text)
+                .collect();
                 row.extend(instrument.answerable_items().map(|item| {
                     sub.answers
                         .get(&item.id)
-                        .map(|v| answer_text(instrument, &item.id, v, lang))
-                        .unwrap_or_default()
+                        .map(|v| answer_cell(instrument, &item.id, v, lang))
+                        .unwrap_or(Cell::Empty)
                 }));
                 row
             })
@@ -160,26 +167,9 @@ pub fn tables(
     out
 }
 
-fn csv_field(s: &str) -> String {
-    if s.contains([',', '"', '\n', '\r']) {
-        format!("\"{}\"", s.replace('"', "\"\""))
-    } else {
-        s.to_string()
-    }
-}
-
 pub fn to_csv(table: &Table) -> String {
-    let mut out = String::new();
-    for row in std::iter::once(&table.headers).chain(table.rows.iter()) {
-        out.push_str(
-            &row.iter()
-                .map(|f| csv_field(f))
-                .collect::<Vec<_>>()
-                .join(","),
-        );
-        out.push_str("\r\n");
-    }
-    out
+    let headers: Vec<Cell> = table.headers.iter().cloned().map(Cell::Text).collect();
+    cells_to_csv(std::iter::once(headers.as_slice()).chain(table.rows.iter().map(Vec::as_slice)))
 }
 
 pub fn to_json(table: &Table) -> serde_json::Value {
@@ -193,12 +183,25 @@ pub fn to_json(table: &Table) -> serde_json::Value {
                         .headers
                         .iter()
                         .zip(row)
-                        .map(|(h, v)| (h.clone(), serde_json::Value::String(v.clone())))
+                        .map(|(h, v)| (h.clone(), json_cell(v)))
                         .collect(),
                 )
             })
             .collect(),
     )
+}
+
+fn json_cell(c: &Cell) -> serde_json::Value {
+    match c {
+        Cell::Number(n) => n
+            .parse::<f64>()
+            .ok()
+            .and_then(serde_json::Number::from_f64)
+            .map(serde_json::Value::Number)
+            .unwrap_or_else(|| serde_json::Value::String(n.clone())),
+        Cell::Text(t) => serde_json::Value::String(t.clone()),
+        Cell::Empty => serde_json::Value::String(String::new()),
+    }
 }
 
 /// The sheet is named after the instrument (Excel allows 31 characters).
@@ -209,6 +212,26 @@ pub fn sheet_name(table: &Table) -> String {
 
 fn write_xlsx(table: &Table, path: &Path) -> Result<(), rust_xlsxwriter::XlsxError> {
     let mut book = rust_xlsxwriter::Workbook::new();
+    add_sheet(&mut book, table)?;
+    book.save(path)
+}
+
+/// Every table as a sheet of one workbook, in memory (the console's download).
+pub fn to_xlsx(tables: &[Table]) -> Result<Vec<u8>, rust_xlsxwriter::XlsxError> {
+    let mut book = rust_xlsxwriter::Workbook::new();
+    for table in tables {
+        add_sheet(&mut book, table)?;
+    }
+    if tables.is_empty() {
+        book.add_worksheet();
+    }
+    book.save_to_buffer()
+}
+
+fn add_sheet(
+    book: &mut rust_xlsxwriter::Workbook,
+    table: &Table,
+) -> Result<(), rust_xlsxwriter::XlsxError> {
     let sheet = book.add_worksheet();
     sheet.set_name(sheet_name(table))?;
     let bold = rust_xlsxwriter::Format::new().set_bold();
@@ -217,10 +240,19 @@ fn write_xlsx(table: &Table, path: &Path) -> Result<(), rust_xlsxwriter::XlsxErr
     }
     for (r, row) in table.rows.iter().enumerate() {
         for (c, v) in row.iter().enumerate() {
-            sheet.write_string(r as u32 + 1, c as u16, v)?;
+            let (r, c) = (r as u32 + 1, c as u16);
+            // A string cell is never evaluated in XLSX: text needs no neutralising here.
+            match v {
+                Cell::Number(n) => match n.parse::<f64>() {
+                    Ok(x) => sheet.write_number(r, c, x)?,
+                    Err(_) => sheet.write_string(r, c, n)?,
+                },
+                Cell::Text(t) => sheet.write_string(r, c, t)?,
+                Cell::Empty => sheet,
+            };
         }
     }
-    book.save(path)
+    Ok(())
 }
 
 /// Writes one file per table into `dir` (created if missing); returns the paths.
@@ -262,10 +294,28 @@ pub fn write(tables: &[Table], format: Format, dir: &Path) -> Result<Vec<PathBuf
 mod tests {
     use super::*;
 
+    fn table() -> Table {
+        Table {
+            instrument_id: "i".into(),
+            version: 1,
+            headers: vec!["note".into(), "score".into()],
+            rows: vec![
+                vec![Cell::text("=1+1"), Cell::number(-2.5)],
+                vec![Cell::text("a,b"), Cell::Empty],
+            ],
+        }
+    }
+
     #[test]
-    fn csv_quotes_what_needs_quoting() {
-        assert_eq!(csv_field("a,b"), "\"a,b\"");
-        assert_eq!(csv_field("say \"hi\""), "\"say \"\"hi\"\"\"");
-        assert_eq!(csv_field("plain"), "plain");
+    fn csv_defuses_typed_formulas_and_keeps_numbers() {
+        assert_eq!(to_csv(&table()), "note,score\r\n'=1+1,-2.5\r\n\"a,b\",\r\n");
+    }
+
+    #[test]
+    fn json_keeps_numbers_as_numbers() {
+        let j = to_json(&table());
+        assert_eq!(j[0]["score"], serde_json::json!(-2.5));
+        assert_eq!(j[0]["note"], "=1+1");
+        assert_eq!(j[1]["score"], "");
     }
 }

@@ -38,9 +38,16 @@ fn bar_chart(rows: &[&Figure], lang: Lang) -> String {
     }
     let (label_w, bar_w, row_h) = (280.0, 300.0, 24.0);
     let height = bars.len() as f64 * row_h + 10.0;
+    // An image's name is all a screen reader says of it: every bar, in full.
+    let name = bars
+        .iter()
+        .map(|(name, v)| format!("{name}: {}%", Value::Percent(Some(*v)).format(lang, false)))
+        .collect::<Vec<_>>()
+        .join("; ");
     let mut svg = format!(
-        "<svg xmlns=\"http://www.w3.org/2000/svg\" role=\"img\" width=\"{w}\" height=\"{height}\" viewBox=\"0 0 {w} {height}\">",
-        w = label_w + bar_w + 60.0
+        "<svg xmlns=\"http://www.w3.org/2000/svg\" role=\"img\" aria-label=\"{name}\" width=\"{w}\" height=\"{height}\" viewBox=\"0 0 {w} {height}\">",
+        w = label_w + bar_w + 60.0,
+        name = escape(&name),
     );
     for (i, (name, v)) in bars.iter().enumerate() {
         let y = i as f64 * row_h + 5.0;
@@ -70,7 +77,15 @@ fn truncate(s: &str, n: usize) -> String {
 
 /// The report body (sections with a table and a chart each), to embed in a page.
 pub fn report_fragment(report: &Report, lang: Lang) -> String {
-    let all = figures(report, lang);
+    report_fragment_of(report, lang, |_| true)
+}
+
+/// The report body with only the figures `keep` accepts (a role's share of it).
+pub fn report_fragment_of(report: &Report, lang: Lang, keep: impl Fn(&Figure) -> bool) -> String {
+    let all: Vec<Figure> = figures(report, lang)
+        .into_iter()
+        .filter(|f| keep(f))
+        .collect();
     let mut sections: Vec<(&str, Vec<&Figure>)> = Vec::new();
     for f in &all {
         match sections.last_mut() {

@@ -73,13 +73,28 @@ pub async fn list(store: &dyn Store, project: &str) -> Result<Vec<String>, CliEr
 }
 
 /// A spreadsheet of a few hundred rows is tens of kilobytes; far larger is not a form.
-const MAX_FORM_FILE: u64 = 8 * 1024 * 1024;
+pub const MAX_FORM_FILE: u64 = 8 * 1024 * 1024;
 
 /// An XLSForm converted, with the texts that were copied from the other language.
 pub struct Converted {
     pub instrument: Instrument,
     /// One line per text copied from the other language (still to be translated).
     pub untranslated: Vec<String>,
+}
+
+/// Converts an XLSForm's bytes; every problem is named with its sheet, row and column.
+pub fn convert_bytes(bytes: &[u8]) -> Result<Converted, Vec<String>> {
+    match campo_xlsform::read_xlsform(bytes) {
+        Ok(converted) => Ok(Converted {
+            instrument: converted.instrument,
+            untranslated: converted
+                .untranslated
+                .iter()
+                .map(|p| format!("untranslated: {p}"))
+                .collect(),
+        }),
+        Err(problems) => Err(problems.iter().map(ToString::to_string).collect()),
+    }
 }
 
 /// Reads and converts an XLSForm file; every problem is named with its sheet, row and
@@ -93,28 +108,18 @@ pub fn convert(path: &Path) -> Result<Converted, CliError> {
         )));
     }
     let bytes = std::fs::read(path)?;
-    match campo_xlsform::read_xlsform(&bytes) {
-        Ok(converted) => Ok(Converted {
-            instrument: converted.instrument,
-            untranslated: converted
-                .untranslated
-                .iter()
-                .map(|p| format!("untranslated: {p}"))
-                .collect(),
-        }),
-        Err(problems) => {
-            let mut message = format!(
-                "{}: {} problem{} in the form:",
-                path.display(),
-                problems.len(),
-                if problems.len() == 1 { "" } else { "s" }
-            );
-            for p in &problems {
-                message.push_str(&format!("\n  {p}"));
-            }
-            Err(CliError::Usage(message))
+    convert_bytes(&bytes).map_err(|problems| {
+        let mut message = format!(
+            "{}: {} problem{} in the form:",
+            path.display(),
+            problems.len(),
+            if problems.len() == 1 { "" } else { "s" }
+        );
+        for p in &problems {
+            message.push_str(&format!("\n  {p}"));
         }
-    }
+        CliError::Usage(message)
+    })
 }
 
 /// Converts an XLSForm and adds it to `project`, unpublished unless `publish`. Its id may
@@ -130,6 +135,24 @@ pub async fn import(
         instrument,
         untranslated,
     } = convert(path)?;
+    let state = add_converted(store, project, &instrument, publish).await?;
+    Ok((
+        format!(
+            "{} v{} imported into project {project}, {state}",
+            instrument.id, instrument.version
+        ),
+        untranslated,
+    ))
+}
+
+/// Adds a converted form to `project`, unpublished unless `publish`; says which. Its id may
+/// be new, or held with lower versions only.
+pub async fn add_converted(
+    store: &dyn Store,
+    project: &str,
+    instrument: &Instrument,
+    publish: bool,
+) -> Result<&'static str, CliError> {
     let catalog = crate::catalog::load(store, project).await?;
     let held = catalog
         .all()
@@ -144,21 +167,14 @@ pub async fn import(
             instrument.id
         )));
     }
-    let slice = std::slice::from_ref(&instrument);
-    let state = if publish {
+    let slice = std::slice::from_ref(instrument);
+    Ok(if publish {
         store.add_instruments(project, slice).await?;
         "published: tablets get it at their next sync"
     } else {
         store.add_unpublished_instruments(project, slice).await?;
         "unpublished: `campo-server instruments publish` makes tablets get it"
-    };
-    Ok((
-        format!(
-            "{} v{} imported into project {project}, {state}",
-            instrument.id, instrument.version
-        ),
-        untranslated,
-    ))
+    })
 }
 
 /// Publishes a held version of the project.

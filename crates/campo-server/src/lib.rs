@@ -8,6 +8,8 @@
 pub mod admin_password;
 pub mod catalog;
 pub mod cli;
+pub mod console;
+pub mod enroll_code;
 pub mod export;
 pub mod figures;
 pub mod html;
@@ -16,5 +18,6 @@ pub mod instruments_cli;
 pub mod secret;
 pub mod serve;
 pub mod store;
+pub mod users_cli;
 
 pub use store::{DbTarget, StorageError, Store};

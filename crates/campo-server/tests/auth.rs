@@ -1,6 +1,6 @@
 //! Enrollment and authentication against the real binary, on both engines: every route
-//! that needs a device token refuses none, a bad one and a revoked one; the admin page and
-//! its revoke action refuse a missing or wrong password and a forged CSRF token.
+//! that needs a device token refuses none, a bad one and a revoked one. (The office
+//! console's accounts and sessions are tested in console.rs.)
 
 mod common;
 
@@ -12,7 +12,6 @@ on_both_engines!(
     enroll_code_works_once_and_not_after_expiry,
     enrollment_is_rate_limited_per_address_across_processes,
     every_route_refuses_missing_bad_and_revoked_tokens,
-    admin_page_needs_the_admin_password_and_a_csrf_token_to_revoke,
 );
 
 fn health_needs_no_token(db: TestDb) {
@@ -248,142 +247,4 @@ fn every_route_refuses_missing_bad_and_revoked_tokens(db: TestDb) {
         &["devices", "revoke", &uuid::Uuid::now_v7().to_string()],
     );
     assert!(err.contains("no device"), "{err}");
-}
-
-const PASSWORD: &str = "ufficio-valle-2026";
-
-fn admin_page_needs_the_admin_password_and_a_csrf_token_to_revoke(db: TestDb) {
-    let server = Server::start(&db);
-    let client = http();
-    let device = enroll_device(&server, &db, "Tablet Valle");
-    let revoke = server.url(&format!("/admin/devices/{}/revoke", device.device_id));
-    let form = |rb: reqwest::blocking::RequestBuilder, body: String| {
-        rb.header("content-type", "application/x-www-form-urlencoded")
-            .body(body)
-            .send()
-            .unwrap()
-    };
-    // No password set yet: the page and its action are closed.
-    let resp = client
-        .get(server.url("/admin"))
-        .basic_auth("admin", Some("whatever-pass"))
-        .send()
-        .unwrap();
-    assert_eq!(resp.status(), StatusCode::SERVICE_UNAVAILABLE);
-    let resp = form(
-        client
-            .post(&revoke)
-            .basic_auth("admin", Some("whatever-pass")),
-        "csrf=x".into(),
-    );
-    assert_eq!(resp.status(), StatusCode::SERVICE_UNAVAILABLE);
-
-    set_admin_password(
-        BIN,
-        &["--db", db.arg(), "admin-password", "--password-stdin"],
-        PASSWORD,
-    );
-
-    // Without credentials, with a wrong password, with a device token: challenged.
-    let none = client.get(server.url("/admin")).send().unwrap();
-    assert_eq!(none.status(), StatusCode::UNAUTHORIZED);
-    assert!(none.headers().get("www-authenticate").is_some());
-    let wrong = client
-        .get(server.url("/admin"))
-        .basic_auth("admin", Some("nope-nope-nope"))
-        .send()
-        .unwrap();
-    assert_eq!(wrong.status(), StatusCode::UNAUTHORIZED);
-    assert!(wrong.headers().get("www-authenticate").is_some());
-    let bearer = client
-        .get(server.url("/admin"))
-        .bearer_auth(&device.token)
-        .send()
-        .unwrap();
-    assert_eq!(bearer.status(), StatusCode::UNAUTHORIZED);
-
-    let page = client
-        .get(server.url("/admin?lang=en"))
-        .basic_auth("admin", Some(PASSWORD))
-        .send()
-        .unwrap();
-    assert_eq!(page.status(), StatusCode::OK);
-    let html = page.text().unwrap();
-    assert!(html.contains("Tablet Valle"));
-    assert!(html.contains("<svg") || html.contains("<table"));
-    let csrf = html
-        .split("name=\"csrf\" value=\"")
-        .nth(1)
-        .unwrap()
-        .split('"')
-        .next()
-        .unwrap()
-        .to_string();
-
-    let pull_status = || {
-        client
-            .get(server.url("/api/v1/sync/pull"))
-            .bearer_auth(&device.token)
-            .send()
-            .unwrap()
-            .status()
-    };
-    // The revoke action: no password, a wrong one, a forged CSRF token: nothing revoked.
-    let resp = form(client.post(&revoke), format!("csrf={csrf}"));
-    assert_eq!(resp.status(), StatusCode::UNAUTHORIZED);
-    let resp = form(
-        client
-            .post(&revoke)
-            .basic_auth("admin", Some("nope-nope-nope")),
-        format!("csrf={csrf}"),
-    );
-    assert_eq!(resp.status(), StatusCode::UNAUTHORIZED);
-    let resp = form(
-        client.post(&revoke).basic_auth("admin", Some(PASSWORD)),
-        "csrf=forged".into(),
-    );
-    assert_eq!(resp.status(), StatusCode::FORBIDDEN);
-    let resp = form(
-        client.post(&revoke).basic_auth("admin", Some(PASSWORD)),
-        String::new(),
-    );
-    assert_eq!(resp.status(), StatusCode::FORBIDDEN);
-    assert_eq!(pull_status(), StatusCode::OK);
-
-    // An unknown device: 404 and nothing else changes.
-    let resp = form(
-        client
-            .post(server.url(&format!("/admin/devices/{}/revoke", uuid::Uuid::now_v7())))
-            .basic_auth("admin", Some(PASSWORD)),
-        format!("csrf={csrf}"),
-    );
-    assert_eq!(resp.status(), StatusCode::NOT_FOUND);
-    assert_eq!(pull_status(), StatusCode::OK);
-
-    // The CSRF token is kept in the database: a second server process on the same
-    // database accepts the token the first one put in its page.
-    let second = Server::start(&db);
-    let no_redirect = reqwest::blocking::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .unwrap();
-    let ok = form(
-        no_redirect
-            .post(second.url(&format!("/admin/devices/{}/revoke", device.device_id)))
-            .basic_auth("admin", Some(PASSWORD)),
-        format!("csrf={csrf}"),
-    );
-    assert_eq!(ok.status(), StatusCode::SEE_OTHER);
-    assert_eq!(pull_status(), StatusCode::UNAUTHORIZED);
-    let page = client
-        .get(second.url("/admin?lang=en"))
-        .basic_auth("admin", Some(PASSWORD))
-        .send()
-        .unwrap()
-        .text()
-        .unwrap();
-    assert!(
-        page.contains("revoked"),
-        "the page shows the device revoked"
-    );
 }

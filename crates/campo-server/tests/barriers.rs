@@ -157,29 +157,94 @@ fn follow_ups_name_a_barrier_of_the_project_and_barriers_reach_every_tablet(db: 
     assert!(html.contains("<h2>Co-valutazione</h2>"), "{html}");
 }
 
+/// Brings a fresh database to schema `n` by running this build's first `n` migrations by
+/// hand, as a server of that version would have.
+fn at_schema(db: &TestDb, n: usize) {
+    db.execute(
+        "CREATE TABLE schema_version (version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL)",
+        "CREATE TABLE schema_version (version integer PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())",
+    );
+    let engines = campo_server_sqlite::MIGRATIONS
+        .iter()
+        .zip(campo_server_postgres::MIGRATIONS)
+        .take(n);
+    for (s, p) in engines {
+        assert_eq!(s.version, p.version);
+        db.execute(s.sql, p.sql);
+        db.execute(
+            &format!(
+                "INSERT INTO schema_version (version, applied_at) VALUES ({}, '2026-05-01T00:00:00Z')",
+                s.version
+            ),
+            &format!("INSERT INTO schema_version (version) VALUES ({})", p.version),
+        );
+    }
+}
+
+/// Adds a record as a schema-4 server stored it (no instrument column yet).
+fn insert_v4_record(db: &TestDb, seq: i64, device: Uuid, kind: &str, id: Uuid, body: &str) {
+    let body = body.replace('\'', "''");
+    db.execute(
+        &format!(
+            "INSERT INTO records (seq, pseq, id, revision, device_id, kind, body, hash, received_at, project_id, vault_id) \
+             VALUES ({seq}, {seq}, '{id}', 1, '{device}', '{kind}', '{body}', 'h{seq}', '2026-05-01T10:00:00+00:00', 'default', '{device}')"
+        ),
+        &format!(
+            "INSERT INTO records (seq, id, revision, device_id, kind, body, hash, received_at, project_id, vault_id) \
+             VALUES ({seq}, '{id}', 1, '{device}', '{kind}', '{body}', 'h{seq}', '2026-05-01T10:00:00+00:00', 'default', '{device}')"
+        ),
+    );
+}
+
 fn a_database_of_schema_4_shares_the_barriers_it_already_held(db: TestDb) {
-    // A barrier form stored by a server of schema 4 (no instrument column yet) is found by
-    // pull once the database is upgraded, and can be followed up.
-    let server = Server::start(&db);
-    let a = enroll_device(&server, &db, "Tablet A");
-    let b = enroll_device(&server, &db, "Tablet B");
+    // Records stored by a server of schema 4: a workshop, a barrier form, a carer's form.
+    at_schema(&db, 4);
+    let device = Uuid::now_v7();
     let w = workshop(Uuid::now_v7());
     let first = barrier_form(w.id, "insufficient_trust", None, None);
-    push(
-        &server,
-        &a.token,
-        &batch(vec![
-            record(RecordBody::Meeting(w.clone())),
-            submission(&first),
-        ]),
+    let carer = satisfaction(w.id, 0);
+    insert_v4_record(
+        &db,
+        1,
+        device,
+        "meeting",
+        w.id,
+        &serde_json::to_string(&w).unwrap(),
     );
-    server.stop();
-    // Back to schema 4: the column and its index go, as that server had none.
-    db.execute_both("DROP INDEX records_barrier_log");
-    db.execute_both("ALTER TABLE records DROP COLUMN instrument_id");
-    db.execute_both("DELETE FROM schema_version WHERE version = 5");
+    insert_v4_record(
+        &db,
+        2,
+        device,
+        "submission",
+        first.id,
+        &serde_json::to_string(&first).unwrap(),
+    );
+    insert_v4_record(
+        &db,
+        3,
+        device,
+        "submission",
+        carer.id,
+        &serde_json::to_string(&carer).unwrap(),
+    );
+    db.execute_both("UPDATE projects SET seq = 3 WHERE id = 'default'");
 
+    // Upgraded at start: each submission's instrument is read from its body, so the
+    // barrier form is found by pull and can be followed up.
     let server = Server::start(&db);
+    let kinds = db.query_text(
+        "SELECT kind || ':' || COALESCE(instrument_id, '-') FROM records ORDER BY seq",
+        "SELECT kind || ':' || COALESCE(instrument_id, '-') FROM records ORDER BY seq",
+    );
+    assert_eq!(
+        kinds,
+        [
+            "meeting:-",
+            "submission:barrier_log",
+            "submission:training_satisfaction"
+        ]
+    );
+    let b = enroll_device(&server, &db, "Tablet B");
     assert_eq!(
         barrier_ids(&pull(&server, &b.token, 0, None)),
         vec![first.id]

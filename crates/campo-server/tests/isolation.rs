@@ -257,25 +257,13 @@ fn a_device_of_one_project_gets_nothing_of_another(db: TestDb) {
     assert!(exported.contains(&b_subs[0].submission.id.to_string()));
     assert!(!exported.contains(&sa.id.to_string()) && !exported.contains(&ma.id.to_string()));
 
-    // The admin page of B lists B's device only.
-    set_admin_password(
-        BIN,
-        &["--db", db.arg(), "admin-password", "--password-stdin"],
-        PASSWORD,
-    );
-    let page = http()
-        .get(server.url("/admin?project=valle-b&lang=en"))
-        .basic_auth("admin", Some(PASSWORD))
-        .send()
-        .unwrap();
-    assert_eq!(page.status(), 200);
-    let page = page.text().unwrap();
-    assert!(page.contains("Tablet Beta"), "{page}");
-    assert!(!page.contains("Tablet Alfa"), "{page}");
-    let missing = http()
-        .get(server.url("/admin?project=nowhere"))
-        .basic_auth("admin", Some(PASSWORD))
-        .send()
-        .unwrap();
-    assert_eq!(missing.status(), 404);
+    // In the office console a coordinator of B sees B's device only, and nothing of A.
+    common::browser::add_user(&db, "coord-b", "coordinator", Some("valle-b"), PASSWORD);
+    let mut b = common::browser::Browser::signed_in(&server, "coord-b", PASSWORD);
+    let page = b.get("/devices?lang=en");
+    assert_eq!(page.status, 200);
+    assert!(page.body.contains("Tablet Beta"), "{}", page.body);
+    assert!(!page.body.contains("Tablet Alfa"), "{}", page.body);
+    assert_eq!(b.get("/devices?project=default").status, 404);
+    assert_eq!(b.get("/?project=nowhere").status, 404);
 }

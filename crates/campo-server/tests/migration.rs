@@ -227,7 +227,8 @@ fn a_first_release_database_is_upgraded_and_keeps_everything() {
     );
 
     // Served: the kept device's token works, the revoked one's does not, batches are
-    // remembered, bodies hash as before, and the admin password still opens /admin.
+    // remembered, bodies hash as before, and the admin password signs in to the console as
+    // the account admin.
     let server = Server::start(&db);
     let kept = old.devices.iter().find(|d| d.revoked_at.is_none()).unwrap();
     let revoked = old.devices.iter().find(|d| d.revoked_at.is_some()).unwrap();
@@ -278,19 +279,20 @@ fn a_first_release_database_is_upgraded_and_keeps_everything() {
         }))]),
     );
     assert_eq!(resp.results[0].status, PushStatus::Stored);
-    let page = http()
-        .get(server.url("/admin?lang=en"))
-        .basic_auth("admin", Some(old.admin_password.as_str()))
-        .send()
-        .unwrap();
-    assert_eq!(page.status(), 200, "the first release's admin password");
-    assert!(page.text().unwrap().contains(&kept.name));
-    let wrong = http()
-        .get(server.url("/admin"))
-        .basic_auth("admin", Some("not-the-password"))
-        .send()
-        .unwrap();
-    assert_eq!(wrong.status(), 401);
+    let mut browser = common::browser::Browser::new(&server);
+    assert_eq!(
+        browser.login("admin", "not-the-password").status,
+        reqwest::StatusCode::UNAUTHORIZED
+    );
+    let signed = browser.login("admin", &old.admin_password);
+    assert_eq!(
+        signed.status,
+        reqwest::StatusCode::SEE_OTHER,
+        "the first release's admin password"
+    );
+    let page = browser.get("/devices?lang=en");
+    assert_eq!(page.status, reqwest::StatusCode::OK);
+    assert!(page.body.contains(&kept.name), "{}", page.body);
     // A tablet's cursor from the first release still means the same point: nothing it
     // already had comes again, and what is new comes: the built-in instrument added since
     // (the co-assessments' barrier log), then the meeting below.

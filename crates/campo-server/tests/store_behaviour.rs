@@ -1672,7 +1672,7 @@ async fn corrections_name_one_uncorrected_submission_of_the_same_vault_meeting_a
     );
     let rows: BTreeSet<String> = tables
         .iter()
-        .flat_map(|t| t.rows.iter().map(|r| r[0].clone()))
+        .flat_map(|t| t.rows.iter().map(|r| r[0].written().into_owned()))
         .collect();
     assert_eq!(
         rows,

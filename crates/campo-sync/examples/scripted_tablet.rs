@@ -36,6 +36,9 @@ struct Args {
     /// The vault's folder (created if missing)
     #[arg(long)]
     dir: PathBuf,
+    /// Record nothing: only sync, and show the office's notes on this tablet's answers
+    #[arg(long)]
+    sync_only: bool,
 }
 
 type Fallible<T> = Result<T, Box<dyn std::error::Error>>;
@@ -85,7 +88,9 @@ async fn main() -> Fallible<()> {
         }
     };
 
-    record_a_week(&mut vault)?;
+    if !args.sync_only {
+        record_a_week(&mut vault)?;
+    }
     println!("{} records waiting to be sent", vault.pending_count()?);
 
     let client = SyncClient::new(&args.server, Some(token))?;
@@ -118,6 +123,16 @@ async fn main() -> Fallible<()> {
         println!("  rejected {} rev {}: {}", r.id, r.revision, r.reason);
     }
     println!("pending now: {}", vault.lock().unwrap().pending_count()?);
+    // What the facilitator's Meetings screen lists: the office's notes on this tablet's
+    // own answers.
+    for note in campo_sync::review_notes(&vault.lock().unwrap())? {
+        println!(
+            "note from the office on submission {}: {}: {}",
+            note.submission_id,
+            note.state.as_str(),
+            note.comment
+        );
+    }
     Ok(())
 }
 

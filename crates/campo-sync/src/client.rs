@@ -613,6 +613,7 @@ mod tests {
     async fn pull_asks_for_one_page_from_a_cursor() {
         let server = TestServer::start(|req| {
             Response::gzip_json(&PullResponse {
+                notes: vec![],
                 barriers: vec![],
                 cursor: req.query_u64("since") + 1,
                 more: true,

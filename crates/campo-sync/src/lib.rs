@@ -17,6 +17,7 @@ pub mod progress;
 pub mod project_report;
 mod pull;
 pub mod rejected;
+pub mod review_notes;
 pub mod schedule;
 pub mod sync;
 pub mod sync_loop;
@@ -34,6 +35,7 @@ pub use project_report::project_report;
 pub use rejected::{
     rejected, retry_rejected, retry_rejected_one, RejectedRecord, UNKNOWN_INSTRUMENT_CODES,
 };
+pub use review_notes::review_notes;
 pub use schedule::{Action, LinkState, Plan, SchedulePolicy, Scheduler};
 pub use sync::{project_targets, project_targets_of, sync_once, SyncSummary};
 pub use sync_loop::{LoopEvent, SyncHost, SyncTarget};

@@ -8,6 +8,7 @@ use crate::client::SyncClient;
 use crate::error::SyncError;
 use crate::project_report::store_project_report;
 use crate::rejected::{lock, put_back_unknown_instrument, InstrumentKey};
+use crate::review_notes::store_review_notes;
 use crate::sync::{SyncSummary, MAX_PULL_PAGES, SETTING_CURSOR, SETTING_TARGETS};
 use crate::wire::PullResponse;
 use campo_store::Vault;
@@ -62,6 +63,7 @@ pub(crate) async fn pull(
         summary.instruments_pulled += page.instruments.len() as u64;
         summary.meetings_pulled += page.meetings.len() as u64;
         summary.barriers_pulled += page.barriers.len() as u64;
+        summary.notes_pulled += page.notes.len() as u64;
         summary.cursor = page.cursor;
         since = page.cursor;
         if !page.more {
@@ -113,6 +115,7 @@ fn store_page(
     if let Some(report) = &page.project_report {
         store_project_report(v, report)?;
     }
+    store_review_notes(v, &page.notes)?;
     // The cursor moves only after everything it covers is stored.
     v.set_setting(SETTING_CURSOR, &page.cursor.to_string())?;
     Ok(())

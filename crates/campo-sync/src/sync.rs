@@ -77,6 +77,10 @@ pub struct SyncSummary {
     #[serde(default)]
     #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub barriers_pulled: u64,
+    /// The office's notes on this tablet's own submissions pulled (one per review change).
+    #[serde(default)]
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
+    pub notes_pulled: u64,
     #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub cursor: u64,
     /// Of `rejected`, the records the tablet refused itself before sending them

@@ -44,6 +44,7 @@ fn meeting(topic: &str) -> Meeting {
 
 fn page(cursor: u64, more: bool, meetings: Vec<Meeting>) -> PullResponse {
     PullResponse {
+        notes: vec![],
         barriers: vec![],
         cursor,
         more,
@@ -740,4 +741,84 @@ async fn retry_one_sends_that_record_again_and_no_other() {
         [(first.id, first.revision)]
     );
     assert_eq!(rejected(&v).unwrap().len(), 2, "refused again, kept again");
+}
+
+/// The office's note on one of this tablet's submissions.
+fn note(
+    submission: Uuid,
+    state: crate::wire::ReviewState,
+    comment: &str,
+) -> crate::wire::ReviewNote {
+    crate::wire::ReviewNote {
+        submission_id: submission,
+        meeting_id: Uuid::now_v7(),
+        instrument_id: "training_satisfaction".into(),
+        state,
+        comment: comment.into(),
+        reviewed_at: "2026-04-02T09:30:00Z".parse().unwrap(),
+    }
+}
+
+#[tokio::test]
+async fn review_notes_are_kept_sealed_the_latest_per_submission() {
+    use crate::review_notes::{review_notes, SETTING_REVIEW_NOTES};
+    use crate::wire::ReviewState;
+    let (s1, s2) = (Uuid::now_v7(), Uuid::now_v7());
+    let first = note(s1, ReviewState::HasIssues, "Manca la firma del consenso");
+    let other = note(s2, ReviewState::HasIssues, "Rifare con la partecipante");
+    let latest = note(s1, ReviewState::Approved, "Ora va bene");
+    let (f, o, l) = (first.clone(), other.clone(), latest.clone());
+    let server = TestServer::start(move |req| {
+        let p = match req.query_u64("since") {
+            0 => PullResponse {
+                notes: vec![f.clone(), o.clone()],
+                ..page(10, true, vec![])
+            },
+            // The last page has s1's new word; asked again from its own cursor, the
+            // server sends the same page twice.
+            _ => PullResponse {
+                notes: vec![l.clone()],
+                ..page(20, false, vec![])
+            },
+        };
+        Response::gzip_json(&p)
+    })
+    .await;
+    let (_dir, v) = vault();
+    assert!(review_notes(&lock(&v)).unwrap().is_empty());
+    let client = client(&server);
+    let s = sync_once(&client, &v, &|_| {}).await.unwrap();
+    assert_eq!(sinces(&server), [0, 10]);
+    assert_eq!((s.pull_pages, s.notes_pulled), (2, 3));
+    // The latest word per submission, in submission order.
+    assert_eq!(
+        review_notes(&lock(&v)).unwrap(),
+        vec![latest.clone(), other.clone()]
+    );
+
+    // The last page pulled again (the server sends it once more from its own cursor):
+    // nothing changes, nothing is held twice.
+    let raw_before = lock(&v).setting(SETTING_REVIEW_NOTES).unwrap();
+    let s = sync_once(&client, &v, &|_| {}).await.unwrap();
+    assert_eq!(sinces(&server), [0, 10, 20]);
+    assert_eq!(s.notes_pulled, 1);
+    assert_eq!(
+        review_notes(&lock(&v)).unwrap(),
+        vec![latest.clone(), other.clone()]
+    );
+    assert_eq!(lock(&v).setting(SETTING_REVIEW_NOTES).unwrap(), raw_before);
+
+    // Sealed like every setting: no file of the vault holds a comment in the clear.
+    let needle = other.comment.as_bytes();
+    for entry in std::fs::read_dir(lock(&v).dir()).unwrap() {
+        let bytes = std::fs::read(entry.unwrap().path()).unwrap();
+        assert!(!bytes.windows(needle.len()).any(|w| w == needle));
+    }
+    // A summary written before notes existed still reads.
+    let mut old = serde_json::to_value(SyncSummary::default()).unwrap();
+    old.as_object_mut().unwrap().remove("notes_pulled");
+    assert_eq!(
+        serde_json::from_value::<SyncSummary>(old).unwrap(),
+        SyncSummary::default()
+    );
 }

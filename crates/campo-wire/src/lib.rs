@@ -661,6 +661,10 @@ pub struct PullResponse {
     /// predate it.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub barriers: Vec<Submission>,
+    /// Reviews of this tablet's own submissions that changed after the cursor (the latest
+    /// word on each). Left out when none changed, for tablets that predate it.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub notes: Vec<ReviewNote>,
     /// The project's targets, for the tablet's own report.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub targets: Option<Targets>,
@@ -668,6 +672,62 @@ pub struct PullResponse {
     /// (`more` false) only.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub project_report: Option<ProjectReport>,
+}
+
+/// How the office has reviewed a submission. `received` until someone says otherwise; the
+/// report counts every submission but the excluded ones (or, when asked, approved ones
+/// only). Not "rejected", which sync uses for a record the server refused.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum ReviewState {
+    Received,
+    HasIssues,
+    Approved,
+    Excluded,
+}
+
+impl ReviewState {
+    pub const ALL: [ReviewState; 4] = [
+        ReviewState::Received,
+        ReviewState::HasIssues,
+        ReviewState::Approved,
+        ReviewState::Excluded,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ReviewState::Received => "received",
+            ReviewState::HasIssues => "has_issues",
+            ReviewState::Approved => "approved",
+            ReviewState::Excluded => "excluded",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<ReviewState> {
+        ReviewState::ALL.into_iter().find(|r| r.as_str() == s)
+    }
+}
+
+/// Most characters of a reviewer's comment.
+pub const REVIEW_COMMENT_MAX: usize = 1000;
+
+/// The office's word on one of the tablet's own submissions, sent in pull to the vault that
+/// sent it whenever its review changes: the tablet lists the submissions marked
+/// `has_issues` with their comment, and a correction (`replaces`) answers one.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ReviewNote {
+    pub submission_id: Uuid,
+    pub meeting_id: Uuid,
+    pub instrument_id: String,
+    pub state: ReviewState,
+    /// What the reviewer wrote (at most 1,000 characters); empty when nothing.
+    #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(max_length = 1000))]
+    pub comment: String,
+    /// When the review was last changed.
+    pub reviewed_at: DateTime<Utc>,
 }
 
 /// The project's assessment report as a tablet receives it: the figures

@@ -188,6 +188,17 @@ fn real_messages_validate() {
     assert_valid("PushRequest", &serde_json::to_value(&push).unwrap());
     let catalog = Catalog::builtin();
     let pull = PullResponse {
+        notes: ReviewState::ALL
+            .into_iter()
+            .map(|state| campo_wire::ReviewNote {
+                submission_id: Uuid::now_v7(),
+                meeting_id: Uuid::now_v7(),
+                instrument_id: "training_satisfaction".into(),
+                state,
+                comment: "è".repeat(campo_wire::REVIEW_COMMENT_MAX),
+                reviewed_at: chrono::Utc::now(),
+            })
+            .collect(),
         barriers: vec![],
         cursor: MAX_CURSOR,
         more: false,

@@ -4,6 +4,7 @@ pub mod access;
 pub mod barriers;
 pub mod collect;
 pub mod meetings;
+pub mod notes;
 pub mod outreach;
 pub mod report;
 pub mod roster;

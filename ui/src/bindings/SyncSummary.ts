@@ -23,7 +23,11 @@ held_back: number, batches: number, bytes_sent: number, instruments_pulled: numb
 /**
  * Barrier log forms of other tablets pulled.
  */
-barriers_pulled: number, cursor: number, 
+barriers_pulled: number, 
+/**
+ * The office's notes on this tablet's own submissions pulled (one per review change).
+ */
+notes_pulled: number, cursor: number, 
 /**
  * Of `rejected`, the records the tablet refused itself before sending them
  * ([`Record::check`] or too large for one push).

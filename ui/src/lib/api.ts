@@ -27,6 +27,7 @@ import type { BarrierLogView } from "../bindings/BarrierLogView";
 import type { BarrierForm } from "../bindings/BarrierForm";
 import type { BarrierInput } from "../bindings/BarrierInput";
 import type { BarrierSaved } from "../bindings/BarrierSaved";
+import type { OfficeNote } from "../bindings/OfficeNote";
 import { errorText } from "./i18n";
 
 type Answers = Submission["answers"];
@@ -66,6 +67,7 @@ export const api = {
   setAttendance: (id: string, attendance: Attendance) => invoke<Meeting>("set_attendance", { id, attendance }),
   markHeld: (id: string) => invoke<Meeting>("mark_held", { id }),
   cancelMeeting: (id: string, reason: string) => invoke<Meeting>("cancel_meeting", { id, reason }),
+  officeNotes: (lang: Lang) => invoke<OfficeNote[]>("office_notes", { lang }),
   instrumentVersion: (instrumentId: string, instrumentVersion: number) =>
     invoke<Instrument>("instrument_version", { instrumentId, instrumentVersion }),
   shownItems: (instrumentId: string, instrumentVersion: number, answers: Answers) =>

@@ -1,13 +1,13 @@
-//! The report as CSV (RFC 4180 quoting, `\n` line ends), one row per figure, for
+//! The report as CSV (Campo's one CSV writer, `crate::csv_table`), one row per figure, for
 //! spreadsheets: section, activity, figure, value, n, target, met.
 
 use super::figures::{figures, Value};
 use super::labels::label;
 use super::Report;
+use crate::csv_table::{to_csv, Cell};
 use crate::i18n::Lang;
 
 pub fn render_csv(report: &Report, lang: Lang) -> String {
-    let mut out = String::new();
     let header = [
         "col_section",
         "col_activity",
@@ -17,62 +17,31 @@ pub fn render_csv(report: &Report, lang: Lang) -> String {
         "col_target",
         "col_met",
     ];
-    line(&mut out, header.iter().map(|k| label(k, lang).to_string()));
+    let mut rows: Vec<Vec<Cell>> =
+        vec![header.iter().map(|k| Cell::text(label(k, lang))).collect()];
     for f in figures(report, lang) {
         let value = match &f.value {
-            // Free text (a cancellation reason) typed by a facilitator must not run as a
-            // spreadsheet formula.
-            Value::Text(t) => defuse_formula(t),
-            v => v.format(lang, true),
+            // Free text (a cancellation reason) typed by a facilitator: the writer keeps it
+            // from running as a spreadsheet formula.
+            Value::Text(t) => Cell::text(t.clone()),
+            Value::Date(d) => Cell::text(d.to_string()),
+            v => Cell::Number(v.format(lang, true)),
         };
         let met = f
             .met
-            .map(|m| label(if m { "yes" } else { "no" }, lang).to_string())
-            .unwrap_or_default();
-        line(
-            &mut out,
-            [
-                f.section,
-                f.activity,
-                f.figure,
-                value,
-                f.n.map(|n| n.to_string()).unwrap_or_default(),
-                f.target.map(|t| t.to_string()).unwrap_or_default(),
-                met,
-            ]
-            .into_iter(),
-        );
+            .map(|m| Cell::text(label(if m { "yes" } else { "no" }, lang)))
+            .unwrap_or(Cell::Empty);
+        rows.push(vec![
+            Cell::text(f.section),
+            Cell::text(f.activity),
+            Cell::text(f.figure),
+            value,
+            f.n.map(Cell::count).unwrap_or(Cell::Empty),
+            f.target.map(Cell::number).unwrap_or(Cell::Empty),
+            met,
+        ]);
     }
-    out
-}
-
-fn line(out: &mut String, fields: impl Iterator<Item = String>) {
-    for (i, field) in fields.enumerate() {
-        if i > 0 {
-            out.push(',');
-        }
-        out.push_str(&quote(&field));
-    }
-    out.push('\n');
-}
-
-/// Quotes a field when it holds a separator, a quote or a line break; quotes are doubled.
-pub(crate) fn quote(field: &str) -> String {
-    if field.contains([',', '"', '\n', '\r']) {
-        format!("\"{}\"", field.replace('"', "\"\""))
-    } else {
-        field.to_string()
-    }
-}
-
-/// Spreadsheets run a cell starting with = + - @ as a formula: prefix such text with an
-/// apostrophe, which they show as plain text.
-fn defuse_formula(text: &str) -> String {
-    if text.starts_with(['=', '+', '-', '@']) {
-        format!("'{text}")
-    } else {
-        text.to_string()
-    }
+    to_csv(rows.iter().map(Vec::as_slice))
 }
 
 #[cfg(test)]
@@ -80,12 +49,27 @@ mod tests {
     use super::*;
 
     #[test]
-    fn quotes_only_what_needs_it() {
-        assert_eq!(quote("plain"), "plain");
-        assert_eq!(quote("a,b"), "\"a,b\"");
-        assert_eq!(quote("say \"hi\""), "\"say \"\"hi\"\"\"");
-        assert_eq!(quote("two\nlines"), "\"two\nlines\"");
-        assert_eq!(defuse_formula("=HYPERLINK(1)"), "'=HYPERLINK(1)");
-        assert_eq!(defuse_formula("rain"), "rain");
+    fn typed_text_cannot_become_a_formula_and_figures_stay_numbers() {
+        let mut report = crate::report::compute(
+            &crate::report::ReportInput::default(),
+            &crate::catalog::Catalog::builtin(),
+            &crate::report::Targets::default(),
+        );
+        report
+            .training
+            .meetings
+            .cancelled
+            .push(crate::report::Cancellation {
+                meeting_id: uuid::Uuid::nil(),
+                date: chrono::NaiveDate::from_ymd_opt(2026, 3, 1).unwrap(),
+                reason: "=HYPERLINK(\"http://x\")".into(),
+            });
+        let csv = render_csv(&report, Lang::En);
+        assert!(csv.contains("'=HYPERLINK"), "{csv}");
+        assert!(!csv.contains(",=HYPERLINK"), "{csv}");
+        assert!(
+            csv.starts_with("section,activity,figure,value,n,target,met\r\n"),
+            "{csv}"
+        );
     }
 }

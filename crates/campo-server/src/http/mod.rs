@@ -1,6 +1,5 @@
-//! The HTTP API (`/api/v1`) and the `/admin` page.
+//! The HTTP API (`/api/v1`) and the office console (`crate::console`).
 
-pub mod admin;
 pub mod auth;
 pub mod body;
 pub mod device;
@@ -42,7 +41,7 @@ pub struct AppState {
     pub catalogs: CatalogCache,
     pub figures: FiguresCache,
     pub limits: Limits,
-    pub admin: admin::AdminState,
+    pub console: crate::console::Console,
 }
 
 pub type State = Arc<AppState>;
@@ -54,7 +53,7 @@ impl AppState {
             catalogs: CatalogCache::default(),
             figures: FiguresCache::default(),
             limits: Limits::default(),
-            admin: admin::AdminState::default(),
+            console: crate::console::Console::default(),
         }
     }
 }
@@ -66,8 +65,7 @@ pub fn router(state: State) -> Router {
         .route("/api/v1/sync/push", post(sync::push))
         .route("/api/v1/sync/pull", get(sync::pull))
         .route("/api/v1/openapi.json", get(openapi::openapi_json))
-        .route("/admin", get(admin::page))
-        .route("/admin/devices/{id}/revoke", post(admin::revoke))
+        .merge(crate::console::router())
         // Bodies are capped by our own reader (with ApiError answers), not axum's default.
         .layer(axum::extract::DefaultBodyLimit::disable())
         // Answers are gzipped for clients that accept it: on the valley's link the push

@@ -431,6 +431,14 @@ mod tests {
             (
                 "PullResponse",
                 to(&PullResponse {
+                    notes: vec![campo_wire::ReviewNote {
+                        submission_id: Uuid::nil(),
+                        meeting_id: Uuid::nil(),
+                        instrument_id: "training_satisfaction".into(),
+                        state: campo_wire::ReviewState::HasIssues,
+                        comment: "Manca una risposta".into(),
+                        reviewed_at: chrono::Utc::now(),
+                    }],
                     barriers: vec![submission()],
                     cursor: 7,
                     more: true,

@@ -162,6 +162,7 @@ pub async fn pull(
         instruments = data.instruments.len(),
         meetings = data.meetings.len(),
         barriers = data.barriers.len(),
+        notes = data.notes.len(),
         more = data.more,
         report = project_report.is_some(),
         "pull"
@@ -173,6 +174,7 @@ pub async fn pull(
         roster: Vec::new(),
         meetings: data.meetings,
         barriers: data.barriers,
+        notes: data.notes,
         targets: project.map(|p| p.targets),
         project_report: project_report.map(|r| (*r).clone()),
     }))

@@ -6,6 +6,8 @@
 //! saying so, unless `CAMPO_TEST_SKIP_PG=1`, which makes them print a skip line and pass.
 #![allow(dead_code)]
 
+pub mod browser;
+
 use campo_core::catalog::Catalog;
 use campo_core::{Activity, AnswerValue, Answers, Attendance, Meeting, MeetingStatus, Submission};
 use campo_server::store::{self, Counts, DbTarget, Store};
@@ -165,17 +167,31 @@ impl TestDb {
     /// Runs one SQL statement straight on the database, bypassing the server (to age a
     /// code, or forge a newer schema). Each engine has its own dialect.
     pub fn execute(&self, sqlite: &str, postgres: &str) {
+        if let Err(e) = self.try_execute(sqlite, postgres) {
+            let sql = match self.engine {
+                Engine::Sqlite => sqlite,
+                Engine::Postgres => postgres,
+            };
+            panic!("{sql}: {e}");
+        }
+    }
+
+    /// The same, with the database's refusal as text rather than a panic: to see that the
+    /// database itself refuses a statement.
+    pub fn try_execute(&self, sqlite: &str, postgres: &str) -> Result<(), String> {
         match self.engine {
-            Engine::Sqlite => {
-                rusqlite::Connection::open(&self.target)
-                    .unwrap()
-                    .execute_batch(sqlite)
-                    .unwrap_or_else(|e| panic!("{sqlite}: {e}"));
-            }
+            Engine::Sqlite => rusqlite::Connection::open(&self.target)
+                .unwrap()
+                .execute_batch(sqlite)
+                .map_err(|e| e.to_string()),
             Engine::Postgres => pg_run(&self.target, |c| async move {
                 c.batch_execute(postgres)
                     .await
-                    .unwrap_or_else(|e| panic!("{postgres}: {e}"));
+                    .map_err(|e| match e.as_db_error() {
+                        // The server's own words (its Display says only "db error").
+                        Some(db) => format!("{}: {}", db.code().code(), db.message()),
+                        None => e.to_string(),
+                    })
             }),
         }
     }
@@ -183,6 +199,11 @@ impl TestDb {
     /// Runs one SQL statement written alike for both engines.
     pub fn execute_both(&self, sql: &str) {
         self.execute(sql, sql);
+    }
+
+    /// The same, with the database's refusal as text.
+    pub fn try_execute_both(&self, sql: &str) -> Result<(), String> {
+        self.try_execute(sql, sql)
     }
 
     /// The first column of every row of a query, as text.

@@ -1,0 +1,208 @@
+//! `/exports`: the project's submissions as CSV (one instrument version), XLSX (a sheet
+//! per instrument version) or JSON, with the overview's filters and the report's choice of
+//! which reviews count. Written by the same code as `campo-server export`; every download
+//! is in the audit log.
+
+use super::access::{access, Area};
+use super::audit;
+use super::client_address::client_address;
+use super::labels::t;
+use super::overview::{chosen_project, project_picker, Filters};
+use super::pages::{frame, lang, not_allowed, not_found, query_value};
+use super::scope::{Counting, ProjectData};
+use super::session::SignedIn;
+use crate::export::{tables, to_csv, to_json, to_xlsx, Table};
+use crate::http::State;
+use crate::store::{NewAudit, StoredSubmission};
+use axum::extract::{ConnectInfo, RawQuery, State as AxState};
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use campo_core::report::label;
+use campo_core::Activity;
+use chrono::Utc;
+use maud::html;
+use std::collections::HashSet;
+use std::net::SocketAddr;
+use uuid::Uuid;
+
+pub async fn page(
+    AxState(state): AxState<State>,
+    who: SignedIn,
+    RawQuery(q): RawQuery,
+    headers: HeaderMap,
+) -> Response {
+    let lang = lang(q.as_deref(), &headers);
+    let share = access(who.user.role, Area::Exports);
+    if !share.any() {
+        return not_allowed(&who, lang, "/exports");
+    }
+    let project = match chosen_project(&state, &who, q.as_deref()).await {
+        Ok(Some(p)) => p,
+        Ok(None) => return not_found(&who, lang, "/exports"),
+        Err(e) => return e.into_response(),
+    };
+    let data = match ProjectData::load(&state, project, share).await {
+        Ok(d) => d,
+        Err(e) => return e.into_response(),
+    };
+    let built = tables(&data.stored, &data.input, &data.catalog, lang);
+    let picker = project_picker(&state, &who, &data.project.id, lang).await;
+    let body = html! {
+        form.stack method="get" action="/exports/download" {
+            (picker)
+            input type="hidden" name="project" value=(data.project.id);
+            label for="format" { (t("format", lang)) }
+            select id="format" name="format" {
+                option value="xlsx" { "XLSX" }
+                option value="csv" { "CSV" }
+                option value="json" { "JSON" }
+            }
+            label for="instrument" { (t("instrument", lang)) " (CSV)" }
+            select id="instrument" name="instrument" {
+                option value="" { (t("any", lang)) }
+                @for tb in &built {
+                    @let key = format!("{}_v{}", tb.instrument_id, tb.version);
+                    option value=(key) { (key) " (" (tb.rows.len()) ")" }
+                }
+            }
+            label for="from" { (t("from", lang)) }
+            input id="from" name="from" type="date";
+            label for="to" { (t("to", lang)) }
+            input id="to" name="to" type="date";
+            label for="activity" { (t("activity", lang)) }
+            select id="activity" name="activity" {
+                option value="" { (t("any", lang)) }
+                @for a in Activity::ALL { option value=(a.code()) { (label(a.code(), lang)) } }
+            }
+            label for="count" { (t("counting", lang)) }
+            select id="count" name="count" {
+                option value="" { (t("count_all_but_excluded", lang)) }
+                option value="approved" { (t("count_approved_only", lang)) }
+            }
+            input type="hidden" name="lang" value=(lang.code());
+            button type="submit" { (t("download", lang)) }
+        }
+    };
+    frame(
+        &who,
+        lang,
+        "/exports",
+        &format!("{} · {}", t("exports", lang), data.project.name),
+        body,
+    )
+}
+
+/// The tables of the submissions the filters and the review choice keep.
+fn chosen_tables(data: &ProjectData, q: Option<&str>, lang: campo_core::Lang) -> Vec<Table> {
+    let filters = Filters::parse(q);
+    let counting = Counting::parse(q);
+    let kept = data.counted(&filters.apply(&data.input), counting);
+    let ids: HashSet<Uuid> = kept.submissions.iter().map(|s| s.id).collect();
+    let stored: Vec<StoredSubmission> = data
+        .stored
+        .iter()
+        .filter(|s| ids.contains(&s.submission.id))
+        .cloned()
+        .collect();
+    tables(&stored, &kept, &data.catalog, lang)
+}
+
+pub async fn download(
+    AxState(state): AxState<State>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    who: SignedIn,
+    RawQuery(q): RawQuery,
+    headers: HeaderMap,
+) -> Response {
+    let lang = lang(q.as_deref(), &headers);
+    let share = access(who.user.role, Area::Exports);
+    if !share.any() {
+        return not_allowed(&who, lang, "/exports");
+    }
+    let project = match chosen_project(&state, &who, q.as_deref()).await {
+        Ok(Some(p)) => p,
+        Ok(None) => return not_found(&who, lang, "/exports"),
+        Err(e) => return e.into_response(),
+    };
+    let data = match ProjectData::load(&state, project, share).await {
+        Ok(d) => d,
+        Err(e) => return e.into_response(),
+    };
+    let mut built = chosen_tables(&data, q.as_deref(), lang);
+    if let Some(key) = query_value(q.as_deref(), "instrument").filter(|k| !k.is_empty()) {
+        built.retain(|tb| format!("{}_v{}", tb.instrument_id, tb.version) == key);
+    }
+    let format = query_value(q.as_deref(), "format").unwrap_or_else(|| "xlsx".into());
+    let stem = format!("campo_{}_{}", data.project.id, Utc::now().format("%Y%m%d"));
+    let (bytes, kind, name) = match format.as_str() {
+        "csv" => {
+            let [table] = built.as_slice() else {
+                return (
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    "CSV holds one instrument version: choose one",
+                )
+                    .into_response();
+            };
+            (
+                to_csv(table).into_bytes(),
+                "text/csv; charset=utf-8",
+                format!("{stem}_{}_v{}.csv", table.instrument_id, table.version),
+            )
+        }
+        "json" => {
+            let all: serde_json::Map<String, serde_json::Value> = built
+                .iter()
+                .map(|tb| (format!("{}_v{}", tb.instrument_id, tb.version), to_json(tb)))
+                .collect();
+            (
+                serde_json::to_vec_pretty(&all).unwrap_or_default(),
+                "application/json",
+                format!("{stem}.json"),
+            )
+        }
+        "xlsx" => match to_xlsx(&built) {
+            Ok(b) => (
+                b,
+                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                format!("{stem}.xlsx"),
+            ),
+            Err(e) => return crate::http::error::ApiErr::internal(e).into_response(),
+        },
+        _ => {
+            return (
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "format must be csv, xlsx or json",
+            )
+                .into_response()
+        }
+    };
+    let rows: usize = built.iter().map(|tb| tb.rows.len()).sum();
+    audit(
+        &state,
+        NewAudit {
+            at: Utc::now(),
+            actor: Some(who.user.name.clone()),
+            address: Some(client_address(
+                Some(peer),
+                &headers,
+                &state.console.trusted_proxies,
+            )),
+            action: "export".into(),
+            project: Some(data.project.id.clone()),
+            target: None,
+            detail: Some(format!("{format} {rows} rows")),
+        },
+    )
+    .await;
+    (
+        [
+            (header::CONTENT_TYPE, kind.to_string()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{name}\""),
+            ),
+        ],
+        bytes,
+    )
+        .into_response()
+}

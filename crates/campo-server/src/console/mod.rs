@@ -1,0 +1,103 @@
+//! The office console: server-rendered pages for the coordinators, psychologists and
+//! viewers of each project and for the server's admins, behind accounts with roles
+//! (access.rs), Argon2id passwords (password.rs), sessions with CSRF tokens (session.rs)
+//! and an append-only audit log. Every asset is in the binary; pages carry no script.
+
+pub mod access;
+mod audit_page;
+pub mod client_address;
+mod devices;
+mod exports;
+mod headers;
+mod instruments;
+pub mod labels;
+pub mod legacy_admin;
+mod login;
+mod meetings;
+mod overview;
+pub mod pages;
+pub mod password;
+mod projects;
+mod review;
+mod scope;
+pub mod session;
+mod submissions;
+pub mod users;
+
+use crate::http::State;
+use crate::store::NewAudit;
+use axum::routing::{get, post};
+use axum::Router;
+use password::Passwords;
+use std::net::IpAddr;
+use std::sync::Arc;
+
+/// How this server's console is reached, and what it shares between requests.
+#[derive(Default)]
+pub struct Console {
+    /// Served under TLS: cookies are `__Host-` prefixed and Secure.
+    pub secure: bool,
+    /// The address people open (`--public-url`), for one-time links and the Origin check.
+    pub public_url: Option<String>,
+    /// Proxies whose X-Forwarded-For names the client (`--trusted-proxy`).
+    pub trusted_proxies: Vec<IpAddr>,
+    pub passwords: Arc<Passwords>,
+}
+
+/// Most bytes of a console form.
+const MAX_FORM_BYTES: usize = 64 * 1024;
+
+pub fn router() -> Router<State> {
+    Router::new()
+        .route("/console.css", get(pages::stylesheet))
+        .route("/login", get(login::login_page).post(login::login))
+        .route("/logout", post(login::logout))
+        .route(
+            "/account",
+            get(login::account_page).post(login::change_password),
+        )
+        .route(
+            "/set-password/{token}",
+            get(login::set_password_page).post(login::set_password),
+        )
+        .route("/", get(overview::page))
+        .route("/devices", get(devices::page))
+        .route("/devices/enroll", post(devices::enroll))
+        .route("/devices/{id}/revoke", post(devices::revoke))
+        .route("/meetings", get(meetings::list))
+        .route("/meetings/{id}", get(meetings::one))
+        .route("/submissions", get(submissions::list))
+        .route("/review", post(review::post))
+        .route("/exports", get(exports::page))
+        .route("/exports/download", get(exports::download))
+        .route("/instruments", get(instruments::page))
+        .route(
+            "/instruments/upload",
+            // A form file is larger than any other console form.
+            post(instruments::upload).layer(axum::extract::DefaultBodyLimit::max(
+                instruments::MAX_UPLOAD_BYTES,
+            )),
+        )
+        .route(
+            "/instruments/{id}/{version}/publish",
+            post(instruments::publish),
+        )
+        .route("/audit", get(audit_page::page))
+        .route("/audit.csv", get(audit_page::csv))
+        .route("/users", get(users::page).post(users::add))
+        .route("/users/{name}/disable", post(users::disable))
+        .route("/users/{name}/enable", post(users::enable))
+        .route("/users/{name}/reset", post(users::reset))
+        .route("/projects", get(projects::page).post(projects::add))
+        .route("/projects/{id}/targets", post(projects::set_targets))
+        .layer(axum::extract::DefaultBodyLimit::max(MAX_FORM_BYTES))
+        .layer(axum::middleware::map_response(headers::console_headers))
+}
+
+/// Appends to the audit log. A failure to write it is logged (without the line's content)
+/// and does not undo what was done: the action already happened.
+pub async fn audit(state: &State, entry: NewAudit) {
+    if let Err(e) = state.store.add_audit(&entry).await {
+        tracing::error!(action = %entry.action, error = %e, "the audit log could not be written");
+    }
+}
