@@ -2,16 +2,15 @@
 //! a one-time code shown as text and QR code, and revocation. Coordinators and admins.
 
 use super::access::{access, in_project, Area};
-use super::audit;
-use super::client_address::client_address;
 use super::labels::t;
 use super::overview::{chosen_project, project_picker};
 use super::pages::{frame, lang, not_allowed, not_found, trusted};
 use super::session::SignedIn;
+use super::Actor;
 use crate::enroll_code::{issue, qr_svg, Issued};
 use crate::http::error::ApiErr;
 use crate::http::State;
-use crate::store::{DeviceInfo, NewAudit, Project};
+use crate::store::{DeviceInfo, Project};
 use axum::extract::{ConnectInfo, Path, RawQuery, State as AxState};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
@@ -183,23 +182,9 @@ pub async fn enroll(
         }
         Err(e) => return ApiErr::from(e).into_response(),
     };
-    audit(
-        &state,
-        NewAudit {
-            at: Utc::now(),
-            actor: Some(who.user.name.clone()),
-            address: Some(client_address(
-                Some(peer),
-                &headers,
-                &state.console.trusted_proxies,
-            )),
-            action: "enroll_code".into(),
-            project: Some(project.id.clone()),
-            target: None,
-            detail: None,
-        },
-    )
-    .await;
+    Actor::of(&state, &who, peer, &headers)
+        .log(&state, "enroll_code", Some(project.id.clone()), None, None)
+        .await;
     render(
         &state,
         &who,
@@ -244,22 +229,14 @@ pub async fn revoke(
     if let Err(e) = state.store.revoke(id, Utc::now()).await {
         return ApiErr::from(e).into_response();
     }
-    audit(
-        &state,
-        NewAudit {
-            at: Utc::now(),
-            actor: Some(who.user.name.clone()),
-            address: Some(client_address(
-                Some(peer),
-                &headers,
-                &state.console.trusted_proxies,
-            )),
-            action: "device_revoked".into(),
-            project: Some(device.project.clone()),
-            target: Some(id.to_string()),
-            detail: None,
-        },
-    )
-    .await;
+    Actor::of(&state, &who, peer, &headers)
+        .log(
+            &state,
+            "device_revoked",
+            Some(device.project.clone()),
+            Some(id.to_string()),
+            None,
+        )
+        .await;
     Redirect::to(&format!("/devices?project={}", device.project)).into_response()
 }

@@ -3,17 +3,16 @@
 //! which reviews count. Written by the same code as `campo-server export`; every download
 //! is in the audit log.
 
-use super::access::{access, Area};
-use super::audit;
-use super::client_address::client_address;
+use super::access::Area;
 use super::labels::t;
-use super::overview::{chosen_project, project_picker, Filters};
-use super::pages::{frame, lang, not_allowed, not_found, query_value};
-use super::scope::{Counting, ProjectData};
+use super::overview::{project_picker, Filters};
+use super::pages::{frame, query_value};
+use super::scope::{open_project, Counting, ProjectData};
 use super::session::SignedIn;
+use super::Actor;
 use crate::export::{tables, to_csv, to_json, to_xlsx, Table};
 use crate::http::State;
-use crate::store::{NewAudit, StoredSubmission};
+use crate::store::StoredSubmission;
 use axum::extract::{ConnectInfo, RawQuery, State as AxState};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -31,19 +30,18 @@ pub async fn page(
     RawQuery(q): RawQuery,
     headers: HeaderMap,
 ) -> Response {
-    let lang = lang(q.as_deref(), &headers);
-    let share = access(who.user.role, Area::Exports);
-    if !share.any() {
-        return not_allowed(&who, lang, "/exports");
-    }
-    let project = match chosen_project(&state, &who, q.as_deref()).await {
-        Ok(Some(p)) => p,
-        Ok(None) => return not_found(&who, lang, "/exports"),
-        Err(e) => return e.into_response(),
-    };
-    let data = match ProjectData::load(&state, project, share).await {
-        Ok(d) => d,
-        Err(e) => return e.into_response(),
+    let (lang, data) = match open_project(
+        &state,
+        &who,
+        q.as_deref(),
+        &headers,
+        Area::Exports,
+        "/exports",
+    )
+    .await
+    {
+        Ok(found) => found,
+        Err(r) => return r,
     };
     let built = tables(&data.stored, &data.input, &data.catalog, lang);
     let picker = project_picker(&state, &who, &data.project.id, lang).await;
@@ -114,19 +112,18 @@ pub async fn download(
     RawQuery(q): RawQuery,
     headers: HeaderMap,
 ) -> Response {
-    let lang = lang(q.as_deref(), &headers);
-    let share = access(who.user.role, Area::Exports);
-    if !share.any() {
-        return not_allowed(&who, lang, "/exports");
-    }
-    let project = match chosen_project(&state, &who, q.as_deref()).await {
-        Ok(Some(p)) => p,
-        Ok(None) => return not_found(&who, lang, "/exports"),
-        Err(e) => return e.into_response(),
-    };
-    let data = match ProjectData::load(&state, project, share).await {
-        Ok(d) => d,
-        Err(e) => return e.into_response(),
+    let (lang, data) = match open_project(
+        &state,
+        &who,
+        q.as_deref(),
+        &headers,
+        Area::Exports,
+        "/exports",
+    )
+    .await
+    {
+        Ok(found) => found,
+        Err(r) => return r,
     };
     let mut built = chosen_tables(&data, q.as_deref(), lang);
     if let Some(key) = query_value(q.as_deref(), "instrument").filter(|k| !k.is_empty()) {
@@ -177,23 +174,15 @@ pub async fn download(
         }
     };
     let rows: usize = built.iter().map(|tb| tb.rows.len()).sum();
-    audit(
-        &state,
-        NewAudit {
-            at: Utc::now(),
-            actor: Some(who.user.name.clone()),
-            address: Some(client_address(
-                Some(peer),
-                &headers,
-                &state.console.trusted_proxies,
-            )),
-            action: "export".into(),
-            project: Some(data.project.id.clone()),
-            target: None,
-            detail: Some(format!("{format} {rows} rows")),
-        },
-    )
-    .await;
+    Actor::of(&state, &who, peer, &headers)
+        .log(
+            &state,
+            "export",
+            Some(data.project.id.clone()),
+            None,
+            Some(format!("{format} {rows} rows")),
+        )
+        .await;
     (
         [
             (header::CONTENT_TYPE, kind.to_string()),

@@ -4,23 +4,21 @@
 //! sync. Coordinators and admins.
 
 use super::access::{access, in_project, Area};
-use super::audit;
-use super::client_address::client_address;
 use super::labels::t;
 use super::overview::{chosen_project, project_picker};
 use super::pages::{frame, lang, not_allowed, not_found};
 use super::session::SignedIn;
+use super::Actor;
 use crate::cli::CliError;
 use crate::http::error::ApiErr;
 use crate::http::State;
 use crate::instruments_cli::{add_converted, convert_bytes, MAX_FORM_FILE};
-use crate::store::{NewAudit, Project};
+use crate::store::Project;
 use axum::extract::{ConnectInfo, Multipart, Path, RawQuery, State as AxState};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::Form;
 use campo_core::{Instrument, Lang};
-use chrono::Utc;
 use maud::html;
 use serde::Deserialize;
 use std::net::SocketAddr;
@@ -149,23 +147,9 @@ async fn log(
     project: &str,
     target: String,
 ) {
-    audit(
-        state,
-        NewAudit {
-            at: Utc::now(),
-            actor: Some(who.user.name.clone()),
-            address: Some(client_address(
-                Some(peer),
-                headers,
-                &state.console.trusted_proxies,
-            )),
-            action: action.into(),
-            project: Some(project.to_string()),
-            target: Some(target),
-            detail: None,
-        },
-    )
-    .await;
+    Actor::of(state, who, peer, headers)
+        .log(state, action, Some(project.to_string()), Some(target), None)
+        .await;
 }
 
 pub async fn upload(

@@ -9,6 +9,7 @@ use super::labels::t;
 use super::pages::{frame, lang, public_page, query_value};
 use super::password::{password_problem, Checked};
 use super::session::{end_cookie, same_origin, start, start_cookie, SignedIn};
+use super::Actor;
 use super::{audit, Console};
 use crate::http::error::ApiErr;
 use crate::http::State;
@@ -221,23 +222,9 @@ pub async fn logout(
     if let Err(e) = state.store.end_session(&who.id_hash).await {
         return err(e);
     }
-    audit(
-        &state,
-        NewAudit {
-            at: Utc::now(),
-            actor: Some(who.user.name.clone()),
-            address: Some(client_address(
-                Some(peer),
-                &headers,
-                &state.console.trusted_proxies,
-            )),
-            action: "logout".into(),
-            project: who.user.project.clone(),
-            target: None,
-            detail: None,
-        },
-    )
-    .await;
+    Actor::of(&state, &who, peer, &headers)
+        .log(&state, "logout", who.user.project.clone(), None, None)
+        .await;
     let mut r = Redirect::to("/login").into_response();
     r.headers_mut()
         .insert(header::SET_COOKIE, end_cookie(&state.console));

@@ -4,15 +4,15 @@
 
 use super::access::{access, Access, Area};
 use super::labels::t;
-use super::overview::{chosen_project, project_picker, Filters};
-use super::pages::{frame, lang, not_allowed, not_found};
+use super::overview::{project_picker, Filters};
+use super::pages::{frame, not_found};
 use super::review::{review_form, state_label};
-use super::scope::ProjectData;
+use super::scope::open_project;
 use super::session::SignedIn;
 use crate::http::State;
 use axum::extract::{Path, RawQuery, State as AxState};
 use axum::http::HeaderMap;
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use campo_core::report::{label, Value};
 use campo_core::score::{score, Score};
 use campo_core::{Activity, Lang, Meeting, MeetingStatus};
@@ -71,20 +71,20 @@ pub async fn list(
     RawQuery(q): RawQuery,
     headers: HeaderMap,
 ) -> Response {
-    let lang = lang(q.as_deref(), &headers);
-    let share = access(who.user.role, Area::Records);
-    if !share.any() {
-        return not_allowed(&who, lang, "/meetings");
-    }
-    let project = match chosen_project(&state, &who, q.as_deref()).await {
-        Ok(Some(p)) => p,
-        Ok(None) => return not_found(&who, lang, "/meetings"),
-        Err(e) => return e.into_response(),
+    let (lang, data) = match open_project(
+        &state,
+        &who,
+        q.as_deref(),
+        &headers,
+        Area::Records,
+        "/meetings",
+    )
+    .await
+    {
+        Ok(found) => found,
+        Err(r) => return r,
     };
-    let data = match ProjectData::load(&state, project, share).await {
-        Ok(d) => d,
-        Err(e) => return e.into_response(),
-    };
+    let share = data.share;
     let filters = Filters::parse(q.as_deref());
     let shown = filters.apply(&data.input);
     let mut meetings = shown.meetings.clone();
@@ -142,19 +142,18 @@ pub async fn one(
     RawQuery(q): RawQuery,
     headers: HeaderMap,
 ) -> Response {
-    let lang = lang(q.as_deref(), &headers);
-    let share = access(who.user.role, Area::Records);
-    if !share.any() {
-        return not_allowed(&who, lang, "/meetings");
-    }
-    let project = match chosen_project(&state, &who, q.as_deref()).await {
-        Ok(Some(p)) => p,
-        Ok(None) => return not_found(&who, lang, "/meetings"),
-        Err(e) => return e.into_response(),
-    };
-    let data = match ProjectData::load(&state, project, share).await {
-        Ok(d) => d,
-        Err(e) => return e.into_response(),
+    let (lang, data) = match open_project(
+        &state,
+        &who,
+        q.as_deref(),
+        &headers,
+        Area::Records,
+        "/meetings",
+    )
+    .await
+    {
+        Ok(found) => found,
+        Err(r) => return r,
     };
     let Some(m) = data.meeting(id).cloned() else {
         return not_found(&who, lang, "/meetings");

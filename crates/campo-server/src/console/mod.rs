@@ -94,6 +94,55 @@ pub fn router() -> Router<State> {
         .layer(axum::middleware::map_response(headers::console_headers))
 }
 
+/// Who acts and from where, for the audit log: the signed-in account and the client's
+/// address (client_address.rs).
+pub struct Actor {
+    name: String,
+    address: String,
+}
+
+impl Actor {
+    pub fn of(
+        state: &State,
+        who: &session::SignedIn,
+        peer: std::net::SocketAddr,
+        headers: &axum::http::HeaderMap,
+    ) -> Actor {
+        Actor {
+            name: who.user.name.clone(),
+            address: client_address::client_address(
+                Some(peer),
+                headers,
+                &state.console.trusted_proxies,
+            ),
+        }
+    }
+
+    /// Appends what this actor did, now.
+    pub async fn log(
+        &self,
+        state: &State,
+        action: &str,
+        project: Option<String>,
+        target: Option<String>,
+        detail: Option<String>,
+    ) {
+        audit(
+            state,
+            NewAudit {
+                at: chrono::Utc::now(),
+                actor: Some(self.name.clone()),
+                address: Some(self.address.clone()),
+                action: action.into(),
+                project,
+                target,
+                detail,
+            },
+        )
+        .await;
+    }
+}
+
 /// Appends to the audit log. A failure to write it is logged (without the line's content)
 /// and does not undo what was done: the action already happened.
 pub async fn audit(state: &State, entry: NewAudit) {

@@ -2,15 +2,14 @@
 //! instruments, like `campo-server projects add`) and editing its targets.
 
 use super::access::{access, Area};
-use super::audit;
-use super::client_address::client_address;
 use super::labels::t;
 use super::pages::{frame, lang, not_allowed, not_found};
 use super::session::SignedIn;
+use super::Actor;
 use crate::catalog;
 use crate::http::error::ApiErr;
 use crate::http::State;
-use crate::store::{NewAudit, Project, StorageError};
+use crate::store::{Project, StorageError};
 use axum::extract::{ConnectInfo, Path, RawQuery, State as AxState};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
@@ -120,23 +119,15 @@ async fn log(
     action: &str,
     project: &str,
 ) {
-    audit(
-        state,
-        NewAudit {
-            at: Utc::now(),
-            actor: Some(who.user.name.clone()),
-            address: Some(client_address(
-                Some(peer),
-                headers,
-                &state.console.trusted_proxies,
-            )),
-            action: action.into(),
-            project: Some(project.to_string()),
-            target: Some(project.to_string()),
-            detail: None,
-        },
-    )
-    .await;
+    Actor::of(state, who, peer, headers)
+        .log(
+            state,
+            action,
+            Some(project.to_string()),
+            Some(project.to_string()),
+            None,
+        )
+        .await;
 }
 
 pub async fn add(

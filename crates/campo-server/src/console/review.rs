@@ -3,15 +3,14 @@
 //! the tablet that sent each submission at its next pull, and is written in the audit log.
 
 use super::access::{access, in_project, Access, Area};
-use super::audit;
-use super::client_address::client_address;
 use super::labels::t;
 use super::pages::{lang, not_allowed, not_found};
 use super::scope::ProjectData;
 use super::session::SignedIn;
+use super::Actor;
 use crate::http::error::ApiErr;
 use crate::http::State;
-use crate::store::{NewAudit, NewReview, StorageError};
+use crate::store::{NewReview, StorageError};
 use axum::body::Bytes;
 use axum::extract::{ConnectInfo, RawQuery, State as AxState};
 use axum::http::{HeaderMap, StatusCode};
@@ -184,24 +183,16 @@ pub async fn post(
         }
         Err(e) => return ApiErr::from(e).into_response(),
     };
-    audit(
-        &state,
-        NewAudit {
-            at: Utc::now(),
-            actor: Some(who.user.name.clone()),
-            address: Some(client_address(
-                Some(peer),
-                &headers,
-                &state.console.trusted_proxies,
-            )),
-            action: "review".into(),
-            project: Some(project.id.clone()),
-            target: (ids.len() == 1).then(|| ids[0].to_string()),
-            // The state and how many: never the comment, which is free text.
-            detail: Some(format!("{} {found}", review_state.as_str())),
-        },
-    )
-    .await;
+    // The state and how many: never the comment, which is free text.
+    Actor::of(&state, &who, peer, &headers)
+        .log(
+            &state,
+            "review",
+            Some(project.id.clone()),
+            (ids.len() == 1).then(|| ids[0].to_string()),
+            Some(format!("{} {found}", review_state.as_str())),
+        )
+        .await;
     Redirect::to(&posted.back).into_response()
 }
 

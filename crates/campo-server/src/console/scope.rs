@@ -2,13 +2,19 @@
 //! user's role may see (a psychologist: peer-group meetings and the answers given at them)
 //! and to the review choice the report counts by.
 
-use super::access::Access;
+use super::access::{access, Access, Area};
+use super::overview::chosen_project;
 use super::pages::query_value;
+use super::pages::{lang, not_allowed, not_found};
+use super::session::SignedIn;
 use crate::http::error::ApiErr;
 use crate::http::State;
 use crate::store::{Project, Review, StoredSubmission};
+use axum::http::HeaderMap;
+use axum::response::{IntoResponse, Response};
 use campo_core::catalog::Catalog;
 use campo_core::report::ReportInput;
+use campo_core::Lang;
 use campo_core::{Activity, Meeting};
 use campo_wire::ReviewState;
 use std::collections::{HashMap, HashSet};
@@ -42,6 +48,8 @@ impl Counting {
 
 pub struct ProjectData {
     pub project: Project,
+    /// How much of the area the user's role sees.
+    pub share: Access,
     pub catalog: Arc<Catalog>,
     /// Current meetings, submissions and outreach the role may see.
     pub input: ReportInput,
@@ -49,6 +57,33 @@ pub struct ProjectData {
     pub stored: Vec<StoredSubmission>,
     /// Current reviews by submission (none: received).
     pub reviews: HashMap<Uuid, Review>,
+}
+
+/// The start of every records page: the page's language, the user's share of `area` (a role
+/// without one gets the not-allowed page), the project asked for (or theirs; another's is
+/// not found) and the data of it they may see.
+pub async fn open_project(
+    state: &State,
+    who: &SignedIn,
+    q: Option<&str>,
+    headers: &HeaderMap,
+    area: Area,
+    here: &str,
+) -> Result<(Lang, ProjectData), Response> {
+    let lang = lang(q, headers);
+    let share = access(who.user.role, area);
+    if !share.any() {
+        return Err(not_allowed(who, lang, here));
+    }
+    let project = match chosen_project(state, who, q).await {
+        Ok(Some(p)) => p,
+        Ok(None) => return Err(not_found(who, lang, here)),
+        Err(e) => return Err(e.into_response()),
+    };
+    let data = ProjectData::load(state, project, share)
+        .await
+        .map_err(IntoResponse::into_response)?;
+    Ok((lang, data))
 }
 
 impl ProjectData {
@@ -76,6 +111,7 @@ impl ProjectData {
         }
         Ok(ProjectData {
             project,
+            share,
             catalog,
             input,
             stored,

@@ -4,15 +4,15 @@
 use super::access::{access, Access, Area};
 use super::labels::t;
 use super::meetings::status_text;
-use super::overview::{chosen_project, project_picker, Filters};
-use super::pages::{frame, lang, not_allowed, not_found, query_value};
+use super::overview::{project_picker, Filters};
+use super::pages::{frame, query_value};
 use super::review::{review_fields, state_label};
-use super::scope::ProjectData;
+use super::scope::open_project;
 use super::session::SignedIn;
 use crate::http::State;
 use axum::extract::{RawQuery, State as AxState};
 use axum::http::HeaderMap;
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use campo_core::report::label;
 use campo_wire::ReviewState;
 use maud::html;
@@ -26,20 +26,20 @@ pub async fn list(
     RawQuery(q): RawQuery,
     headers: HeaderMap,
 ) -> Response {
-    let lang = lang(q.as_deref(), &headers);
-    let share = access(who.user.role, Area::Records);
-    if !share.any() {
-        return not_allowed(&who, lang, "/submissions");
-    }
-    let project = match chosen_project(&state, &who, q.as_deref()).await {
-        Ok(Some(p)) => p,
-        Ok(None) => return not_found(&who, lang, "/submissions"),
-        Err(e) => return e.into_response(),
+    let (lang, data) = match open_project(
+        &state,
+        &who,
+        q.as_deref(),
+        &headers,
+        Area::Records,
+        "/submissions",
+    )
+    .await
+    {
+        Ok(found) => found,
+        Err(r) => return r,
     };
-    let data = match ProjectData::load(&state, project, share).await {
-        Ok(d) => d,
-        Err(e) => return e.into_response(),
-    };
+    let share = data.share;
     let filters = Filters::parse(q.as_deref());
     let wanted_state = query_value(q.as_deref(), "state").and_then(|s| ReviewState::parse(&s));
     let wanted_instrument = query_value(q.as_deref(), "instrument").filter(|i| !i.is_empty());

@@ -3,15 +3,15 @@
 //! (which also ends its sessions and voids its password).
 
 use super::access::{access, Area};
-use super::client_address::client_address;
 use super::labels::t;
 use super::pages::{frame, lang, not_allowed, not_found, role_label};
 use super::session::SignedIn;
-use super::{audit, Console};
+use super::Actor;
+use super::Console;
 use crate::http::error::ApiErr;
 use crate::http::State;
 use crate::secret::{new_token, sha256_hex};
-use crate::store::{NewAudit, NewUser, Role, StorageError, Store, User};
+use crate::store::{NewUser, Role, StorageError, Store, User};
 use axum::extract::{ConnectInfo, Path, RawQuery, State as AxState};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
@@ -167,30 +167,13 @@ pub struct AddForm {
     project: String,
 }
 
-struct Acting {
-    actor: String,
-    address: String,
-}
-
-fn acting(state: &State, who: &SignedIn, peer: SocketAddr, headers: &HeaderMap) -> Acting {
-    Acting {
-        actor: who.user.name.clone(),
-        address: client_address(Some(peer), headers, &state.console.trusted_proxies),
-    }
-}
-
-async fn log(state: &State, by: &Acting, action: &str, user: &User) {
-    audit(
+async fn log(state: &State, by: &Actor, action: &str, user: &User) {
+    by.log(
         state,
-        NewAudit {
-            at: Utc::now(),
-            actor: Some(by.actor.clone()),
-            address: Some(by.address.clone()),
-            action: action.into(),
-            project: user.project.clone(),
-            target: Some(user.name.clone()),
-            detail: Some(format!("role {}", user.role)),
-        },
+        action,
+        user.project.clone(),
+        Some(user.name.clone()),
+        Some(format!("role {}", user.role)),
     )
     .await;
 }
@@ -239,7 +222,7 @@ pub async fn add(
     };
     log(
         &state,
-        &acting(&state, &who, peer, &headers),
+        &Actor::of(&state, &who, peer, &headers),
         "user_added",
         &user,
     )
@@ -303,7 +286,13 @@ async fn set_disabled(state: State, who: SignedIn, req: OnAccount, disabled: boo
     } else {
         "user_enabled"
     };
-    log(&state, &acting(&state, &who, peer, &headers), action, &user).await;
+    log(
+        &state,
+        &Actor::of(&state, &who, peer, &headers),
+        action,
+        &user,
+    )
+    .await;
     Redirect::to("/users").into_response()
 }
 
@@ -369,7 +358,7 @@ pub async fn reset(
         Ok(link) => {
             log(
                 &state,
-                &acting(&state, &who, peer, &headers),
+                &Actor::of(&state, &who, peer, &headers),
                 "user_reset",
                 &user,
             )
