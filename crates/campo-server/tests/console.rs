@@ -184,6 +184,11 @@ fn every_role_against_every_page_and_action(db: TestDb) {
             .collect();
         assert_eq!(got, want.to_vec(), "{name}");
     }
+    // An action on an account that is none of disable, enable, reset: not found.
+    let mut root = Browser::signed_in(&server, "root", PW);
+    let token = root.get("/users").csrf();
+    let p = root.post("/users/coord/promote", &[("csrf", &token)]);
+    assert_eq!(p.status, StatusCode::NOT_FOUND);
     // Without a session: every page and action sends the browser to the login page, and
     // changes nothing (the device is revoked once, by root, above; a new one stays).
     let other = enroll_device_in(&server, &db, "a", "Tablet Beta");

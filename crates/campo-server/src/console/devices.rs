@@ -5,7 +5,7 @@ use super::access::{access, in_project, Area};
 use super::labels::t;
 use super::overview::{chosen_project, project_picker};
 use super::pages::{frame, lang, not_allowed, not_found, trusted};
-use super::session::SignedIn;
+use super::session::{CsrfForm, SignedIn};
 use super::Actor;
 use crate::enroll_code::{issue, qr_svg, Issued};
 use crate::http::error::ApiErr;
@@ -161,11 +161,15 @@ pub async fn enroll(
     Form(form): Form<EnrollForm>,
 ) -> Response {
     let lang = lang(q.as_deref(), &headers);
-    if let Err(r) = who.check_form(&state.console, &headers, &form.csrf) {
-        return r.into_response();
-    }
-    if !access(who.user.role, Area::Devices).any() {
-        return not_allowed(&who, lang, "/devices");
+    if let Some(r) = who.refused(
+        &state.console,
+        &headers,
+        &form.csrf,
+        Area::Devices,
+        lang,
+        "/devices",
+    ) {
+        return r;
     }
     if !in_project(&who.user, &form.project) {
         return not_found(&who, lang, "/devices");
@@ -195,11 +199,6 @@ pub async fn enroll(
     .await
 }
 
-#[derive(Deserialize)]
-pub struct CsrfForm {
-    csrf: String,
-}
-
 pub async fn revoke(
     AxState(state): AxState<State>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
@@ -210,11 +209,15 @@ pub async fn revoke(
     Form(form): Form<CsrfForm>,
 ) -> Response {
     let lang = lang(q.as_deref(), &headers);
-    if let Err(r) = who.check_form(&state.console, &headers, &form.csrf) {
-        return r.into_response();
-    }
-    if !access(who.user.role, Area::Devices).any() {
-        return not_allowed(&who, lang, "/devices");
+    if let Some(r) = who.refused(
+        &state.console,
+        &headers,
+        &form.csrf,
+        Area::Devices,
+        lang,
+        "/devices",
+    ) {
+        return r;
     }
     // The device must be of a project the user may manage: another project's is not found.
     let device = match state.store.devices(None).await {

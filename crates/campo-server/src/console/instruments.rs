@@ -184,11 +184,15 @@ pub async fn upload(
             }
         }
     }
-    if let Err(r) = who.check_form(&state.console, &headers, &csrf) {
-        return r.into_response();
-    }
-    if !access(who.user.role, Area::Instruments).any() {
-        return not_allowed(&who, lang, "/instruments");
+    if let Some(r) = who.refused(
+        &state.console,
+        &headers,
+        &csrf,
+        Area::Instruments,
+        lang,
+        "/instruments",
+    ) {
+        return r;
     }
     let project = match chosen_project(&state, &who, q.as_deref()).await {
         Ok(Some(p)) => p,
@@ -258,11 +262,15 @@ pub async fn publish(
     Form(form): Form<PublishForm>,
 ) -> Response {
     let lang = lang(q.as_deref(), &headers);
-    if let Err(r) = who.check_form(&state.console, &headers, &form.csrf) {
-        return r.into_response();
-    }
-    if !access(who.user.role, Area::Instruments).any() {
-        return not_allowed(&who, lang, "/instruments");
+    if let Some(r) = who.refused(
+        &state.console,
+        &headers,
+        &form.csrf,
+        Area::Instruments,
+        lang,
+        "/instruments",
+    ) {
+        return r;
     }
     if !in_project(&who.user, &form.project) {
         return not_found(&who, lang, "/instruments");

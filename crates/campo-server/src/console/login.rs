@@ -8,7 +8,7 @@ use super::client_address::client_address;
 use super::labels::t;
 use super::pages::{frame, lang, public_page, query_value};
 use super::password::{password_problem, Checked};
-use super::session::{end_cookie, same_origin, start, start_cookie, SignedIn};
+use super::session::{end_cookie, same_origin, start, start_cookie, CsrfForm, SignedIn};
 use super::Actor;
 use super::{audit, Console};
 use crate::http::error::ApiErr;
@@ -202,11 +202,6 @@ async fn known_user(state: &State, name: &str) -> Option<User> {
         return None;
     }
     state.store.user_by_name(name).await.ok().flatten()
-}
-
-#[derive(Deserialize)]
-pub struct CsrfForm {
-    csrf: String,
 }
 
 pub async fn logout(

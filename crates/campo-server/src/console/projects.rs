@@ -139,11 +139,15 @@ pub async fn add(
     Form(form): Form<AddForm>,
 ) -> Response {
     let lang = lang(q.as_deref(), &headers);
-    if let Err(r) = who.check_form(&state.console, &headers, &form.csrf) {
-        return r.into_response();
-    }
-    if !access(who.user.role, Area::Administration).any() {
-        return not_allowed(&who, lang, "/projects");
+    if let Some(r) = who.refused(
+        &state.console,
+        &headers,
+        &form.csrf,
+        Area::Administration,
+        lang,
+        "/projects",
+    ) {
+        return r;
     }
     let name = form.name.trim();
     if name.is_empty() || name.chars().count() > 200 {
@@ -195,11 +199,15 @@ pub async fn set_targets(
     Form(form): Form<TargetsForm>,
 ) -> Response {
     let lang = lang(q.as_deref(), &headers);
-    if let Err(r) = who.check_form(&state.console, &headers, &form.csrf) {
-        return r.into_response();
-    }
-    if !access(who.user.role, Area::Administration).any() {
-        return not_allowed(&who, lang, "/projects");
+    if let Some(r) = who.refused(
+        &state.console,
+        &headers,
+        &form.csrf,
+        Area::Administration,
+        lang,
+        "/projects",
+    ) {
+        return r;
     }
     let project = match state.store.project(&id).await {
         Ok(Some(p)) => p,

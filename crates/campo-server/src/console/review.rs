@@ -4,7 +4,7 @@
 
 use super::access::{access, in_project, Access, Area};
 use super::labels::t;
-use super::pages::{lang, not_allowed, not_found};
+use super::pages::{lang, not_found};
 use super::scope::ProjectData;
 use super::session::SignedIn;
 use super::Actor;
@@ -120,13 +120,17 @@ pub async fn post(
         Ok(p) => p,
         Err(why) => return (StatusCode::UNPROCESSABLE_ENTITY, why).into_response(),
     };
-    if let Err(r) = who.check_form(&state.console, &headers, &posted.csrf) {
-        return r.into_response();
+    if let Some(r) = who.refused(
+        &state.console,
+        &headers,
+        &posted.csrf,
+        Area::Review,
+        lang,
+        "/submissions",
+    ) {
+        return r;
     }
     let share = access(who.user.role, Area::Review);
-    if !share.any() {
-        return not_allowed(&who, lang, "/submissions");
-    }
     if !in_project(&who.user, &posted.project) {
         return not_found(&who, lang, "/submissions");
     }

@@ -6,6 +6,8 @@
 //! A form or any request that changes something must carry the session's CSRF token and
 //! come from the console's own origin (Origin, or Referer when a browser sends no Origin).
 
+use super::access::{access, Area};
+use super::pages::not_allowed;
 use super::Console;
 use crate::http::State;
 use crate::secret::{new_token, same, sha256_hex};
@@ -14,6 +16,7 @@ use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
+use campo_core::Lang;
 use chrono::{Duration, Utc};
 
 pub const LIMITS: SessionLimits = SessionLimits {
@@ -108,6 +111,32 @@ impl SignedIn {
         }
         Ok(())
     }
+}
+
+impl SignedIn {
+    /// Why an action posted to `area` may not go on, if it may not: a form not from this
+    /// console or without this session's token (403, nothing looked at), or a role without
+    /// the area (the not-allowed page). Every console action asks this first.
+    pub fn refused(
+        &self,
+        console: &Console,
+        headers: &HeaderMap,
+        token: &str,
+        area: Area,
+        lang: Lang,
+        here: &str,
+    ) -> Option<Response> {
+        if let Err(r) = self.check_form(console, headers, token) {
+            return Some(r.into_response());
+        }
+        (!access(self.user.role, area).any()).then(|| not_allowed(self, lang, here))
+    }
+}
+
+/// A form that carries nothing but its token.
+#[derive(serde::Deserialize)]
+pub struct CsrfForm {
+    pub csrf: String,
 }
 
 /// A form refused before anything was looked at: 403 with the reason.

@@ -5,7 +5,7 @@
 use super::access::{access, Area};
 use super::labels::t;
 use super::pages::{frame, lang, not_allowed, not_found, role_label};
-use super::session::SignedIn;
+use super::session::{CsrfForm, SignedIn};
 use super::Actor;
 use super::Console;
 use crate::http::error::ApiErr;
@@ -187,11 +187,15 @@ pub async fn add(
     Form(form): Form<AddForm>,
 ) -> Response {
     let lang = lang(q.as_deref(), &headers);
-    if let Err(r) = who.check_form(&state.console, &headers, &form.csrf) {
-        return r.into_response();
-    }
-    if !access(who.user.role, Area::Administration).any() {
-        return not_allowed(&who, lang, "/users");
+    if let Some(r) = who.refused(
+        &state.console,
+        &headers,
+        &form.csrf,
+        Area::Administration,
+        lang,
+        "/users",
+    ) {
+        return r;
     }
     let Some(role) = Role::parse(&form.role) else {
         return render(&state, &who, lang, None, Some("role?")).await;
@@ -230,11 +234,6 @@ pub async fn add(
     render(&state, &who, lang, Some((&user.name, &link)), None).await
 }
 
-#[derive(Deserialize)]
-pub struct CsrfForm {
-    csrf: String,
-}
-
 /// The account named in the path, for an admin's POST with a good form token; never the
 /// admin's own (an admin cannot lock themself out).
 async fn target(
@@ -245,9 +244,15 @@ async fn target(
     csrf: &str,
     lang: Lang,
 ) -> Result<User, Response> {
-    who.check_form(&state.console, headers, csrf)?;
-    if !access(who.user.role, Area::Administration).any() {
-        return Err(not_allowed(who, lang, "/users"));
+    if let Some(r) = who.refused(
+        &state.console,
+        headers,
+        csrf,
+        Area::Administration,
+        lang,
+        "/users",
+    ) {
+        return Err(r);
     }
     match state.store.user_by_name(name).await {
         Ok(Some(u)) if u.id != who.user.id => Ok(u),
@@ -256,89 +261,13 @@ async fn target(
     }
 }
 
-/// What a POST on one account carries.
-struct OnAccount {
-    peer: SocketAddr,
-    name: String,
-    q: Option<String>,
-    headers: HeaderMap,
-    csrf: String,
-}
-
-async fn set_disabled(state: State, who: SignedIn, req: OnAccount, disabled: bool) -> Response {
-    let OnAccount {
-        peer,
-        name,
-        q,
-        headers,
-        csrf,
-    } = req;
-    let lang = lang(q.as_deref(), &headers);
-    let user = match target(&state, &who, &name, &headers, &csrf, lang).await {
-        Ok(u) => u,
-        Err(r) => return r,
-    };
-    if let Err(e) = state.store.set_user_disabled(user.id, disabled).await {
-        return ApiErr::from(e).into_response();
-    }
-    let action = if disabled {
-        "user_disabled"
-    } else {
-        "user_enabled"
-    };
-    log(
-        &state,
-        &Actor::of(&state, &who, peer, &headers),
-        action,
-        &user,
-    )
-    .await;
-    Redirect::to("/users").into_response()
-}
-
-pub async fn disable(
+/// `POST /users/{name}/{action}`: `disable`, `enable` or `reset` one account (never the
+/// admin's own, see `target`).
+pub async fn on_account(
     AxState(state): AxState<State>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     who: SignedIn,
-    Path(name): Path<String>,
-    RawQuery(q): RawQuery,
-    headers: HeaderMap,
-    Form(form): Form<CsrfForm>,
-) -> Response {
-    let req = OnAccount {
-        peer,
-        name,
-        q,
-        headers,
-        csrf: form.csrf,
-    };
-    set_disabled(state, who, req, true).await
-}
-
-pub async fn enable(
-    AxState(state): AxState<State>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
-    who: SignedIn,
-    Path(name): Path<String>,
-    RawQuery(q): RawQuery,
-    headers: HeaderMap,
-    Form(form): Form<CsrfForm>,
-) -> Response {
-    let req = OnAccount {
-        peer,
-        name,
-        q,
-        headers,
-        csrf: form.csrf,
-    };
-    set_disabled(state, who, req, false).await
-}
-
-pub async fn reset(
-    AxState(state): AxState<State>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
-    who: SignedIn,
-    Path(name): Path<String>,
+    Path((name, action)): Path<(String, String)>,
     RawQuery(q): RawQuery,
     headers: HeaderMap,
     Form(form): Form<CsrfForm>,
@@ -348,25 +277,37 @@ pub async fn reset(
         Ok(u) => u,
         Err(r) => return r,
     };
-    match reset_user(
-        state.store.as_ref(),
-        state.console.public_url.as_deref(),
-        &user,
-    )
-    .await
-    {
-        Ok(link) => {
-            log(
-                &state,
-                &Actor::of(&state, &who, peer, &headers),
-                "user_reset",
+    let actor = Actor::of(&state, &who, peer, &headers);
+    let disabled = match action.as_str() {
+        "disable" => true,
+        "enable" => false,
+        "reset" => {
+            return match reset_user(
+                state.store.as_ref(),
+                state.console.public_url.as_deref(),
                 &user,
             )
-            .await;
-            render(&state, &who, lang, Some((&user.name, &link)), None).await
+            .await
+            {
+                Ok(link) => {
+                    log(&state, &actor, "user_reset", &user).await;
+                    render(&state, &who, lang, Some((&user.name, &link)), None).await
+                }
+                Err(e) => ApiErr::from(e).into_response(),
+            };
         }
-        Err(e) => ApiErr::from(e).into_response(),
+        _ => return not_found(&who, lang, "/users"),
+    };
+    if let Err(e) = state.store.set_user_disabled(user.id, disabled).await {
+        return ApiErr::from(e).into_response();
     }
+    let logged = if disabled {
+        "user_disabled"
+    } else {
+        "user_enabled"
+    };
+    log(&state, &actor, logged, &user).await;
+    Redirect::to("/users").into_response()
 }
 
 /// Voids an account's password (ending its sessions) and gives it a new link.
