@@ -6,6 +6,7 @@
 pub mod answer;
 pub mod barrier;
 pub mod catalog;
+pub mod consent;
 pub mod csv_table;
 pub mod domain;
 pub mod i18n;

@@ -15,6 +15,8 @@ pub enum RecordRuleError {
     RosterCode,
     #[error("outreach period {0:?} is not a month written as YYYY-MM")]
     OutreachPeriod(String),
+    #[error(transparent)]
+    Consent(#[from] crate::consent::ConsentError),
 }
 
 impl RecordRuleError {
@@ -23,6 +25,7 @@ impl RecordRuleError {
         match self {
             RecordRuleError::RosterCode => "roster_code_invalid",
             RecordRuleError::OutreachPeriod(_) => "outreach_period_invalid",
+            RecordRuleError::Consent(e) => e.code(),
         }
     }
 }

@@ -157,6 +157,7 @@ fn records() -> Vec<Record> {
         record(
             RecordBody::RosterCode(RosterCode {
                 code: "P-001".into(),
+                consent: Vec::new(),
             }),
             id(7),
             1,

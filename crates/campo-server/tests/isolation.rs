@@ -74,6 +74,7 @@ fn a_device_of_one_project_gets_nothing_of_another(db: TestDb) {
         })),
         record(RecordBody::RosterCode(RosterCode {
             code: "P001".into(),
+            consent: Vec::new(),
         })),
     ]);
     let answer = push(&server, &a1.token, &a_first_batch);
@@ -150,6 +151,7 @@ fn a_device_of_one_project_gets_nothing_of_another(db: TestDb) {
                 revision: 3,
                 body: RecordBody::RosterCode(RosterCode {
                     code: "P999".into(),
+                    consent: Vec::new(),
                 }),
             },
         ],

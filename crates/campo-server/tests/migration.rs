@@ -276,6 +276,7 @@ fn a_first_release_database_is_upgraded_and_keeps_everything() {
         &kept.token,
         &batch(vec![record(RecordBody::RosterCode(RosterCode {
             code: "P900".into(),
+            consent: Vec::new(),
         }))]),
     );
     assert_eq!(resp.results[0].status, PushStatus::Stored);
@@ -680,6 +681,7 @@ fn make_first_release_fixture() {
     first.extend((0..3).map(|i| record(RecordBody::Submission(satisfaction(m1.id, i)))));
     first.push(record(RecordBody::RosterCode(RosterCode {
         code: "P001".into(),
+        consent: Vec::new(),
     })));
     first.push(record(RecordBody::Outreach(Outreach {
         period: "2026-03".into(),
@@ -692,6 +694,7 @@ fn make_first_release_fixture() {
     second_tablet.extend((3..5).map(|i| record(RecordBody::Submission(satisfaction(m2.id, i)))));
     second_tablet.push(record(RecordBody::RosterCode(RosterCode {
         code: "P101".into(),
+        consent: Vec::new(),
     })));
     let mut pushes = Vec::new();
     for (device, records) in [

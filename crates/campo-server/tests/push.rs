@@ -85,6 +85,7 @@ fn bad_bodies_are_refused_and_change_nothing(db: TestDb) {
         .map(|i| {
             record(RecordBody::RosterCode(RosterCode {
                 code: format!("P{i}"),
+                consent: Vec::new(),
             }))
         })
         .collect();
@@ -119,6 +120,7 @@ fn bad_bodies_are_refused_and_change_nothing(db: TestDb) {
         revision: 2,
         body: RecordBody::RosterCode(RosterCode {
             code: "P001".into(),
+            consent: Vec::new(),
         }),
     };
     // The envelope and the body disagree.
@@ -290,6 +292,7 @@ fn resends_are_safe_and_a_restart_keeps_everything(db: TestDb) {
         &other.token,
         &batch(vec![record(RecordBody::RosterCode(RosterCode {
             code: "P042".into(),
+            consent: Vec::new(),
         }))]),
     );
     let theirs = pull(&server, &other.token, 0, None);

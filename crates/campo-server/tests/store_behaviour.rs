@@ -643,6 +643,7 @@ async fn push_stores_refuses_and_remembers_batches(store: Arc<dyn Store>, _db: &
         revision: 1,
         body: RecordBody::RosterCode(RosterCode {
             code: "P001".into(),
+            consent: Vec::new(),
         }),
     });
     refused.rejection = Some((
@@ -935,6 +936,7 @@ async fn pull_pages_hold_every_change_once(store: Arc<dyn Store>, _db: &TestDb) 
                 incoming(&record(RecordBody::Outreach(outreach("2026-03", 5)))),
                 incoming(&record(RecordBody::RosterCode(RosterCode {
                     code: "P007".into(),
+                    consent: Vec::new(),
                 }))),
             ],
             now,
@@ -1086,6 +1088,7 @@ async fn report_input_and_submissions_are_per_project(store: Arc<dyn Store>, _db
     let roster = |c: &str| {
         incoming(&record(RecordBody::RosterCode(RosterCode {
             code: c.into(),
+            consent: Vec::new(),
         })))
     };
     store

@@ -503,6 +503,7 @@ mod tests {
                     revision: i,
                     body: RecordBody::RosterCode(RosterCode {
                         code: format!("C-{i}"),
+                        consent: Vec::new(),
                     }),
                 })
                 .collect(),
@@ -584,6 +585,7 @@ mod tests {
                 revision: 3,
                 body: crate::wire::RecordBody::RosterCode(crate::wire::RosterCode {
                     code: "C-1".into(),
+                    consent: Vec::new(),
                 }),
             }],
         };
@@ -615,6 +617,9 @@ mod tests {
             Response::gzip_json(&PullResponse {
                 notes: vec![],
                 barriers: vec![],
+                retired: vec![],
+                erasures: vec![],
+                information_sheet: None,
                 cursor: req.query_u64("since") + 1,
                 more: true,
                 instruments: vec![],

@@ -125,7 +125,10 @@ pub fn to_wire(p: PendingRecord) -> Record {
     let body = match p.data {
         RecordData::Meeting(m) => RecordBody::Meeting(m),
         RecordData::Submission(s) => RecordBody::Submission(s),
-        RecordData::Participant(part) => RecordBody::RosterCode(RosterCode { code: part.code }),
+        RecordData::Participant(part) => RecordBody::RosterCode(RosterCode {
+            code: part.code,
+            consent: Vec::new(),
+        }),
         RecordData::Outreach(o) => RecordBody::Outreach(o),
     };
     Record {
@@ -524,6 +527,7 @@ mod tests {
             revision: 1,
             body: RecordBody::RosterCode(RosterCode {
                 code: "C-1 ".into(),
+                consent: Vec::new(),
             }),
         };
         assert_eq!(

@@ -46,6 +46,9 @@ fn page(cursor: u64, more: bool, meetings: Vec<Meeting>) -> PullResponse {
     PullResponse {
         notes: vec![],
         barriers: vec![],
+        retired: vec![],
+        erasures: vec![],
+        information_sheet: None,
         cursor,
         more,
         instruments: vec![],

@@ -8,6 +8,7 @@
 //! also enforced when the message is parsed, so the server refuses with 422 exactly the
 //! requests the document calls invalid.
 
+use campo_core::consent::{check_history, ConsentEvent, InformationSheet};
 use campo_core::report::{Report, Targets};
 use campo_core::rules::{check_outreach, check_roster_code, RecordRuleError};
 use campo_core::{Instrument, Meeting, Outreach, Submission};
@@ -245,6 +246,12 @@ pub struct RosterCode {
         )
     )]
     pub code: String,
+    /// The carer's consent history, oldest first (`campo_core::consent`): what the project
+    /// shows when asked. Left out when there is none, so codes stored before it keep their
+    /// bytes.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[cfg_attr(feature = "openapi", schema(max_items = 100))]
+    pub consent: Vec<ConsentEvent>,
 }
 
 /// One record revision as pushed. `id` + `revision` name it; the server hashes the body
@@ -515,7 +522,10 @@ impl Record {
         }
         match &self.body {
             RecordBody::Meeting(m) if m.revision == 0 => Some(revision("the meeting's")),
-            RecordBody::RosterCode(r) => check_roster_code(&r.code).err().map(Into::into),
+            RecordBody::RosterCode(r) => check_roster_code(&r.code)
+                .err()
+                .or_else(|| check_history(&r.consent).err().map(Into::into))
+                .map(Into::into),
             RecordBody::Outreach(o) => match check_outreach(o) {
                 Err(e) => Some(e.into()),
                 Ok(()) if !is_month(&o.period) => {
@@ -665,6 +675,19 @@ pub struct PullResponse {
     /// word on each). Left out when none changed, for tablets that predate it.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub notes: Vec<ReviewNote>,
+    /// Questionnaire versions the office retired after the cursor: the tablet stops
+    /// offering them (what was collected with them still counts). Left out when none, for
+    /// tablets that predate it.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub retired: Vec<RetiredInstrument>,
+    /// Carers the office forgot after the cursor (on request or at the end of the
+    /// retention period). Left out when none, for tablets that predate it.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub erasures: Vec<Erasure>,
+    /// The project's information sheet, which a consent names by version. Left out while
+    /// the project has none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub information_sheet: Option<InformationSheet>,
     /// The project's targets, for the tablet's own report.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub targets: Option<Targets>,
@@ -672,6 +695,27 @@ pub struct PullResponse {
     /// (`more` false) only.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub project_report: Option<ProjectReport>,
+}
+
+/// A questionnaire version the office retired.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct RetiredInstrument {
+    pub id: String,
+    #[cfg_attr(feature = "openapi", schema(minimum = 1, maximum = 4294967295_u64))]
+    pub version: u32,
+}
+
+/// A carer the office has forgotten, named by the records that held their code (roster
+/// entries, submissions, meetings), never by the code: the server keeps nothing that leads
+/// back to it. A tablet learns the code from the records of these it holds (its roster
+/// entry, a submission's respondent), then removes it from everything it keeps and deletes
+/// the roster entry with the name and contact. Ids are random and say nothing of the
+/// carer.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Erasure {
+    pub records: Vec<Uuid>,
 }
 
 /// How the office has reviewed a submission. `received` until someone says otherwise; the
@@ -818,6 +862,7 @@ mod tests {
             revision: 1,
             body: RecordBody::RosterCode(RosterCode {
                 code: String::new(),
+                consent: Vec::new(),
             }),
         };
         assert_eq!(roster.check().unwrap_err().code, "roster_code_invalid");

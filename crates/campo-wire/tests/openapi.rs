@@ -170,6 +170,16 @@ fn every_kind() -> Vec<Record> {
         record(RecordBody::Submission(submission())),
         record(RecordBody::RosterCode(RosterCode {
             code: "C-017".into(),
+            consent: vec![
+                campo_core::consent::ConsentEvent::Given {
+                    date: chrono::NaiveDate::from_ymd_opt(2026, 1, 12).unwrap(),
+                    sheet_version: "2026-01".into(),
+                    covers: campo_core::consent::ConsentScope::ALL.to_vec(),
+                },
+                campo_core::consent::ConsentEvent::Withdrawn {
+                    date: chrono::NaiveDate::from_ymd_opt(2026, 5, 2).unwrap(),
+                },
+            ],
         })),
         record(RecordBody::Outreach(Outreach {
             period: "2026-12".into(),
@@ -200,6 +210,20 @@ fn real_messages_validate() {
             })
             .collect(),
         barriers: vec![],
+        retired: vec![campo_wire::RetiredInstrument {
+            id: "training_quiz".into(),
+            version: u32::MAX,
+        }],
+        erasures: vec![campo_wire::Erasure {
+            records: vec![Uuid::now_v7(), Uuid::now_v7()],
+        }],
+        information_sheet: Some(campo_core::consent::InformationSheet {
+            version: "v".repeat(campo_core::consent::SHEET_VERSION_MAX),
+            text: campo_core::Text::new(
+                "è".repeat(campo_core::consent::SHEET_TEXT_MAX),
+                "Information sheet",
+            ),
+        }),
         cursor: MAX_CURSOR,
         more: false,
         instruments: catalog.all().cloned().collect(),

@@ -361,7 +361,10 @@ mod tests {
             Record {
                 id: Uuid::nil(),
                 revision: 1,
-                body: campo_wire::RecordBody::RosterCode(RosterCode { code: "C-1".into() }),
+                body: campo_wire::RecordBody::RosterCode(RosterCode {
+                    code: "C-1".into(),
+                    consent: Vec::new(),
+                }),
             },
             Record {
                 id: Uuid::nil(),
@@ -440,10 +443,28 @@ mod tests {
                         reviewed_at: chrono::Utc::now(),
                     }],
                     barriers: vec![submission()],
+                    retired: vec![campo_wire::RetiredInstrument {
+                        id: "training_satisfaction".into(),
+                        version: 1,
+                    }],
+                    erasures: vec![campo_wire::Erasure {
+                        records: vec![Uuid::nil()],
+                    }],
+                    information_sheet: Some(campo_core::consent::InformationSheet {
+                        version: "2026-01".into(),
+                        text: campo_core::Text::new("Scheda informativa", "Information sheet"),
+                    }),
                     cursor: 7,
                     more: true,
                     instruments: vec![full_instrument()],
-                    roster: vec![RosterCode { code: "C-1".into() }],
+                    roster: vec![RosterCode {
+                        code: "C-1".into(),
+                        consent: vec![campo_core::consent::ConsentEvent::Given {
+                            date: chrono::NaiveDate::from_ymd_opt(2026, 1, 12).unwrap(),
+                            sheet_version: "2026-01".into(),
+                            covers: vec![campo_core::consent::ConsentScope::Questionnaires],
+                        }],
+                    }],
                     meetings: vec![
                         meeting(MeetingStatus::Planned),
                         meeting(MeetingStatus::Held),

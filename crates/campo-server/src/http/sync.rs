@@ -175,6 +175,9 @@ pub async fn pull(
         meetings: data.meetings,
         barriers: data.barriers,
         notes: data.notes,
+        retired: Vec::new(),
+        erasures: Vec::new(),
+        information_sheet: None,
         targets: project.map(|p| p.targets),
         project_report: project_report.map(|r| (*r).clone()),
     }))
