@@ -9,6 +9,7 @@ pub mod catalog;
 pub mod consent;
 pub mod csv_table;
 pub mod domain;
+pub mod erasure;
 pub mod i18n;
 pub mod instrument;
 pub mod load;
