@@ -49,6 +49,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "reviews",
         sql: include_str!("../migrations/0007_reviews.sql"),
     },
+    Migration {
+        version: 8,
+        name: "carers_and_retirement",
+        sql: include_str!("../migrations/0008_carers_and_retirement.sql"),
+    },
 ];
 
 /// The advisory lock key that serialises migrations ("campomig" in ASCII). Advisory locks

@@ -41,6 +41,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "reviews",
         sql: include_str!("../migrations/0007_reviews.sql"),
     },
+    Migration {
+        version: 8,
+        name: "carers_and_retirement",
+        sql: include_str!("../migrations/0008_carers_and_retirement.sql"),
+    },
 ];
 
 /// The schema version recorded in the file; 0 for a new file or one made by the first

@@ -1,0 +1,29 @@
+-- A device's last contact, questionnaire versions retired, and a carer's rights: the
+-- project's information sheet and retention period, and the carers the office forgot.
+-- The same change as PostgreSQL's 0008.
+
+-- When the device last pushed or pulled (RFC 3339, UTC); NULL until it does.
+ALTER TABLE devices ADD COLUMN last_seen_at TEXT;
+
+-- A retired version stays (what was collected with it still counts) but tablets stop
+-- offering it: the retirement is numbered in the project's counter so each tablet's next
+-- pull tells it.
+ALTER TABLE instruments ADD COLUMN retired_at TEXT;
+ALTER TABLE instruments ADD COLUMN retired_seq INTEGER;
+
+-- JSON of campo_core::consent::InformationSheet; NULL while the project has none.
+ALTER TABLE projects ADD COLUMN information_sheet TEXT;
+-- Months after the pilot's end (the targets' pilot_end) after which every carer's code
+-- is forgotten; NULL keeps them.
+ALTER TABLE projects ADD COLUMN retention_months INTEGER CHECK (retention_months BETWEEN 0 AND 1200);
+
+-- A forgotten carer, named by the ids of the records that held their code (JSON array of
+-- UUIDs), never by the code: tablets learn the code from the records of these they hold.
+-- Numbered in the project's counter so each tablet's next pull brings it.
+CREATE TABLE erasures (
+    project_id TEXT NOT NULL REFERENCES projects (id),
+    seq        INTEGER NOT NULL,
+    records    TEXT NOT NULL,
+    erased_at  TEXT NOT NULL,
+    PRIMARY KEY (project_id, seq)
+);
