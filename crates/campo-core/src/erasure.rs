@@ -87,7 +87,11 @@ pub fn erase_in_submission(
     let Some(instrument) = instrument else {
         return changed;
     };
-    for item in instrument.items.iter().filter(|i| i.item_type == ItemType::Text) {
+    for item in instrument
+        .items
+        .iter()
+        .filter(|i| i.item_type == ItemType::Text)
+    {
         if let Some(AnswerValue::Text(text)) = submission.answers.get_mut(&item.id) {
             changed |= erase_in_text(text, code);
         }

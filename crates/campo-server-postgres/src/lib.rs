@@ -29,8 +29,8 @@ use campo_core::{Instrument, Meeting, Outreach};
 use campo_server_store::{
     check_project, check_targets, check_vault, check_vault_claim, project_not_found, AuditEntry,
     AuditQuery, Counts, DeviceIdentity, DeviceInfo, Enrollment, IncomingRecord, NewAudit,
-    NewReview, NewUser, Project, PullData, Review, SessionLimits, SessionRow, StorageError, Store,
-    StoredSubmission, User, VaultClaim,
+    NewReview, NewUser, Project, PullData, RetiredVersion, Review, SessionLimits, SessionRow,
+    StorageError, Store, StoredSubmission, User, VaultClaim,
 };
 use campo_wire::{PushResponse, RecordKind};
 use chrono::{DateTime, Utc};
@@ -401,7 +401,8 @@ impl Store for PostgresStore {
         let rows = client
             .query(
                 "SELECT d.id, d.project_id, d.name, d.device_name, d.enrolled_at, d.revoked_at, \
-                 (SELECT COUNT(*) FROM records r WHERE r.device_id = d.id), d.vault_id \
+                 (SELECT COUNT(*) FROM records r WHERE r.device_id = d.id), d.vault_id, \
+                 d.last_seen_at \
                  FROM devices d WHERE $1::text IS NULL OR d.project_id = $1 \
                  ORDER BY d.enrolled_at, d.id",
                 &[&project],
@@ -419,6 +420,7 @@ impl Store for PostgresStore {
                     enrolled_at: r.get(4),
                     revoked_at: r.get(5),
                     records: to_u64(r.get(6), "record count")?,
+                    last_seen_at: r.get(8),
                 })
             })
             .collect()
@@ -435,6 +437,31 @@ impl Store for PostgresStore {
             .await
             .map_err(db_err)?;
         Ok(n > 0)
+    }
+
+    async fn touch_device(&self, device: Uuid, now: DateTime<Utc>) -> Result<(), StorageError> {
+        let client = self.client().await?;
+        client
+            .execute(
+                "UPDATE devices SET last_seen_at = $2 WHERE id = $1",
+                &[&device, &now],
+            )
+            .await
+            .map_err(db_err)?;
+        Ok(())
+    }
+
+    async fn meeting_vaults(&self, project: &str) -> Result<Vec<(Uuid, Uuid)>, StorageError> {
+        let client = self.client().await?;
+        // The owner's vault is on every row of a record.
+        let rows = client
+            .query(
+                "SELECT DISTINCT id, vault_id FROM records WHERE project_id = $1 AND kind = 'meeting'",
+                &[&project],
+            )
+            .await
+            .map_err(db_err)?;
+        Ok(rows.iter().map(|r| (r.get(0), r.get(1))).collect())
     }
 
     async fn add_instruments(
@@ -467,6 +494,42 @@ impl Store for PostgresStore {
     ) -> Result<bool, StorageError> {
         let mut client = self.client().await?;
         records::publish_instrument(&mut client, project, id, i64::from(version)).await
+    }
+
+    async fn retire_instrument(
+        &self,
+        project: &str,
+        id: &str,
+        version: u32,
+        now: DateTime<Utc>,
+    ) -> Result<bool, StorageError> {
+        let mut client = self.client().await?;
+        records::retire_instrument(&mut client, project, id, i64::from(version), now).await
+    }
+
+    async fn retired_instruments(
+        &self,
+        project: &str,
+    ) -> Result<Vec<RetiredVersion>, StorageError> {
+        let client = self.client().await?;
+        let rows = client
+            .query(
+                "SELECT id, version, retired_at FROM instruments \
+                 WHERE project_id = $1 AND retired_at IS NOT NULL ORDER BY id, version",
+                &[&project],
+            )
+            .await
+            .map_err(db_err)?;
+        rows.iter()
+            .map(|r| {
+                Ok(RetiredVersion {
+                    id: r.get(0),
+                    version: u32::try_from(r.get::<_, i64>(1))
+                        .map_err(|_| StorageError::Corrupt("instrument version".into()))?,
+                    retired_at: r.get(2),
+                })
+            })
+            .collect()
     }
 
     async fn unpublished_instruments(

@@ -506,6 +506,50 @@ pub async fn publish_instrument(
     Ok(true)
 }
 
+/// Retires a published version, numbered in the project's counter (see the trait).
+pub async fn retire_instrument(
+    client: &mut Object,
+    project: &str,
+    id: &str,
+    version: i64,
+    now: DateTime<Utc>,
+) -> Result<bool, StorageError> {
+    let tx = client.transaction().await.map_err(db_err)?;
+    let seq = lock_counter(&tx, project).await? + 1;
+    let row = tx
+        .query_opt(
+            "SELECT published, retired_at IS NOT NULL FROM instruments \
+             WHERE project_id = $1 AND id = $2 AND version = $3",
+            &[&project, &id, &version],
+        )
+        .await
+        .map_err(db_err)?
+        .ok_or_else(|| {
+            StorageError::NotFound(format!("instrument {id} v{version} in project {project}"))
+        })?;
+    let (published, retired): (bool, bool) = (row.get(0), row.get(1));
+    if !published {
+        return Err(StorageError::Invalid(format!(
+            "instrument {id} v{version} is not published: no tablet offers it"
+        )));
+    }
+    if retired {
+        return Ok(false);
+    }
+    tx.execute(
+        "UPDATE instruments SET retired_at = $4, retired_seq = $5 \
+         WHERE project_id = $1 AND id = $2 AND version = $3",
+        &[&project, &id, &version, &now, &seq],
+    )
+    .await
+    .map_err(db_err)?;
+    tx.query_one(SET_COUNTER, &[&project, &seq])
+        .await
+        .map_err(db_err)?;
+    tx.commit().await.map_err(db_err)?;
+    Ok(true)
+}
+
 /// The kind a pull page gives a review's row.
 const REVIEW: &str = "review";
 
@@ -542,6 +586,12 @@ pub async fn pull(
                WHERE v.project_id = $1 AND v.seq > $2 \
                  AND EXISTS (SELECT 1 FROM records r WHERE r.id = v.submission_id \
                    AND r.project_id = $1 AND r.vault_id = $3) \
+             UNION ALL \
+             SELECT retired_seq, json_build_object('id', id, 'version', version)::text, NULL::uuid, \
+               'retired' FROM instruments WHERE project_id = $1 AND retired_seq > $2 \
+             UNION ALL \
+             SELECT seq, json_build_object('records', records)::text, NULL::uuid, 'erasure' \
+               FROM erasures WHERE project_id = $1 AND seq > $2 \
              ORDER BY 1 LIMIT $4",
         )
         .await
@@ -598,7 +648,11 @@ pub async fn pull(
         match row.get::<_, Option<Uuid>>(2) {
             None => {
                 let body: &str = row.get(1);
-                data.instruments.push(serde_json::from_str(body)?);
+                match row.get::<_, &str>(3) {
+                    "retired" => data.retired.push(serde_json::from_str(body)?),
+                    "erasure" => data.erasures.push(serde_json::from_str(body)?),
+                    _ => data.instruments.push(serde_json::from_str(body)?),
+                }
             }
             // One row per review, at its last change: never twice in a page.
             Some(id) if is_review(row) => {

@@ -11,6 +11,7 @@
 mod accounts;
 mod migrations;
 mod records;
+mod retired;
 mod reviews;
 
 use async_trait::async_trait;
@@ -19,8 +20,8 @@ use campo_core::{Instrument, Meeting, Outreach};
 use campo_server_store::{
     check_project, check_targets, check_vault, check_vault_claim, project_not_found, AuditEntry,
     AuditQuery, Counts, DeviceIdentity, DeviceInfo, Enrollment, IncomingRecord, NewAudit,
-    NewReview, NewUser, Project, PullData, Review, SessionLimits, SessionRow, StorageError, Store,
-    StoredSubmission, User, VaultClaim,
+    NewReview, NewUser, Project, PullData, RetiredVersion, Review, SessionLimits, SessionRow,
+    StorageError, Store, StoredSubmission, User, VaultClaim,
 };
 use campo_wire::{PushResponse, RecordKind};
 use chrono::{DateTime, Utc};
@@ -442,7 +443,8 @@ impl Store for SqliteStore {
             let mut stmt = c
                 .prepare(
                     "SELECT d.id, d.project_id, d.name, d.device_name, d.enrolled_at, d.revoked_at, \
-                     (SELECT COUNT(*) FROM records r WHERE r.device_id = d.id), d.vault_id \
+                     (SELECT COUNT(*) FROM records r WHERE r.device_id = d.id), d.vault_id, \
+                     d.last_seen_at \
                      FROM devices d WHERE ?1 IS NULL OR d.project_id = ?1 \
                      ORDER BY d.enrolled_at, d.id",
                 )
@@ -458,12 +460,13 @@ impl Store for SqliteStore {
                         r.get::<_, Option<String>>(5)?,
                         r.get::<_, i64>(6)?,
                         r.get::<_, String>(7)?,
+                        r.get::<_, Option<String>>(8)?,
                     ))
                 })
                 .map_err(db_err)?;
             let mut out = Vec::new();
             for row in rows {
-                let (id, project, name, device_name, enrolled, revoked, records, vault) =
+                let (id, project, name, device_name, enrolled, revoked, records, vault, seen) =
                     row.map_err(db_err)?;
                 out.push(DeviceInfo {
                     id: parse_uuid(&id)?,
@@ -474,6 +477,7 @@ impl Store for SqliteStore {
                     enrolled_at: parse_time(&enrolled)?,
                     revoked_at: revoked.as_deref().map(parse_time).transpose()?,
                     records: records as u64,
+                    last_seen_at: seen.as_deref().map(parse_time).transpose()?,
                 });
             }
             Ok(out)
@@ -498,6 +502,40 @@ impl Store for SqliteStore {
             )
             .map_err(db_err)?;
             Ok(exists)
+        })
+        .await
+    }
+
+    async fn touch_device(&self, device: Uuid, now: DateTime<Utc>) -> Result<(), StorageError> {
+        self.write(move |c| {
+            c.execute(
+                "UPDATE devices SET last_seen_at = ?2 WHERE id = ?1",
+                params![device.to_string(), now.to_rfc3339()],
+            )
+            .map_err(db_err)?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn meeting_vaults(&self, project: &str) -> Result<Vec<(Uuid, Uuid)>, StorageError> {
+        let project = project.to_string();
+        self.read(move |c| {
+            // The owner's vault is on every row of a record.
+            let mut stmt = c
+                .prepare_cached(
+                    "SELECT DISTINCT id, vault_id FROM records WHERE project_id = ?1 AND kind = 'meeting'",
+                )
+                .map_err(db_err)?;
+            let rows = stmt
+                .query_map([project], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))
+                .map_err(db_err)?;
+            let mut out = Vec::new();
+            for row in rows {
+                let (id, vault) = row.map_err(db_err)?;
+                out.push((parse_uuid(&id)?, parse_uuid(&vault)?));
+            }
+            Ok(out)
         })
         .await
     }
@@ -557,6 +595,26 @@ impl Store for SqliteStore {
             Ok(true)
         })
         .await
+    }
+
+    async fn retire_instrument(
+        &self,
+        project: &str,
+        id: &str,
+        version: u32,
+        now: DateTime<Utc>,
+    ) -> Result<bool, StorageError> {
+        let (project, id) = (project.to_string(), id.to_string());
+        self.write(move |c| retired::retire(c, &project, &id, version, now))
+            .await
+    }
+
+    async fn retired_instruments(
+        &self,
+        project: &str,
+    ) -> Result<Vec<RetiredVersion>, StorageError> {
+        let project = project.to_string();
+        self.read(move |c| retired::retired(c, &project)).await
     }
 
     async fn unpublished_instruments(

@@ -270,6 +270,12 @@ pub fn pull(
                  SELECT v.seq, 'review', v.submission_id FROM reviews v WHERE v.project_id = ?1 AND v.seq > ?2 \
                    AND EXISTS (SELECT 1 FROM records r WHERE r.id = v.submission_id \
                      AND r.project_id = ?1 AND r.vault_id = ?3) \
+                 UNION ALL \
+                 SELECT retired_seq, 'retired', json_object('id', id, 'version', version) FROM instruments \
+                   WHERE project_id = ?1 AND retired_seq > ?2 \
+                 UNION ALL \
+                 SELECT seq, 'erasure', json_object('records', json(records)) FROM erasures \
+                   WHERE project_id = ?1 AND seq > ?2 \
                  ORDER BY 1 LIMIT ?4",
             )
             .map_err(db_err)?;
@@ -307,6 +313,10 @@ pub fn pull(
         for (_, kind, value) in page {
             if kind == "instrument" {
                 data.instruments.push(serde_json::from_str(&value)?);
+            } else if kind == "retired" {
+                data.retired.push(serde_json::from_str(&value)?);
+            } else if kind == "erasure" {
+                data.erasures.push(serde_json::from_str(&value)?);
             } else if kind == "review" {
                 // One row per review, at its last change: never twice in a page.
                 data.notes

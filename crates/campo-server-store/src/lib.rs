@@ -248,6 +248,16 @@ pub struct DeviceInfo {
     pub revoked_at: Option<DateTime<Utc>>,
     /// Record revisions received from it.
     pub records: u64,
+    /// When it last pushed or pulled; `None` until it has.
+    pub last_seen_at: Option<DateTime<Utc>>,
+}
+
+/// A questionnaire version the office retired: tablets no longer offer it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct RetiredVersion {
+    pub id: String,
+    pub version: u32,
+    pub retired_at: DateTime<Utc>,
 }
 
 /// One page of what a device pulls.
@@ -263,6 +273,10 @@ pub struct PullData {
     pub barriers: Vec<Submission>,
     /// Reviews of the pulling vault's own submissions changed in this page.
     pub notes: Vec<campo_wire::ReviewNote>,
+    /// Questionnaire versions retired in this page.
+    pub retired: Vec<campo_wire::RetiredInstrument>,
+    /// Carers forgotten in this page.
+    pub erasures: Vec<campo_wire::Erasure>,
 }
 
 /// Cuts a pull page read with one row more than `limit` (rows in counter order, `seq_of`
@@ -356,6 +370,13 @@ pub trait Store: Send + Sync + 'static {
     /// `false` if no such device. Revoking twice keeps the first date.
     async fn revoke(&self, device: Uuid, now: DateTime<Utc>) -> Result<bool, StorageError>;
 
+    /// Notes that the device pushed or pulled at `now` (the console's "last sync").
+    async fn touch_device(&self, device: Uuid, now: DateTime<Utc>) -> Result<(), StorageError>;
+
+    /// Each current meeting of the project with the vault that owns it (the console
+    /// filters by tablet).
+    async fn meeting_vaults(&self, project: &str) -> Result<Vec<(Uuid, Uuid)>, StorageError>;
+
     // Instruments.
 
     /// Adds to the project's catalog the versions it does not hold yet (a stored version is
@@ -389,6 +410,23 @@ pub trait Store: Send + Sync + 'static {
         id: &str,
         version: u32,
     ) -> Result<bool, StorageError>;
+
+    /// Retires a published version: it stays in the catalog (what was collected with it
+    /// still counts, and a tablet that collected it offline can still send it), and the
+    /// retirement, numbered in the project's counter, tells every tablet at its next pull to
+    /// stop offering it. `Ok(false)` if it was retired already; `NotFound` if the project
+    /// holds no such version; `Invalid` for an unpublished one (nothing offers it).
+    async fn retire_instrument(
+        &self,
+        project: &str,
+        id: &str,
+        version: u32,
+        now: DateTime<Utc>,
+    ) -> Result<bool, StorageError>;
+
+    /// The project's retired versions.
+    async fn retired_instruments(&self, project: &str)
+        -> Result<Vec<RetiredVersion>, StorageError>;
 
     /// The project's unpublished versions.
     async fn unpublished_instruments(&self, project: &str)

@@ -198,6 +198,15 @@ enum InstrumentsAction {
         #[arg(long)]
         version: u32,
     },
+    /// Retire a published version: the project's tablets stop offering it at their next
+    /// sync; what was collected with it still counts.
+    Retire {
+        #[command(flatten)]
+        project: ProjectArg,
+        id: String,
+        #[arg(long)]
+        version: u32,
+    },
     /// Write an instrument of the project as an XLSForm spreadsheet (.xlsx), for ODK,
     /// KoboToolbox or SurveyCTO.
     ToXlsform {
@@ -399,6 +408,18 @@ async fn command(store: Arc<dyn Store>, command: Command) -> Result<(), CliError
                 println!(
                     "{}",
                     crate::instruments_cli::publish(store, &project.project, &id, version).await?
+                );
+                Ok(())
+            }
+            InstrumentsAction::Retire {
+                project,
+                id,
+                version,
+            } => {
+                known_project(store, &project.project).await?;
+                println!(
+                    "{}",
+                    crate::instruments_cli::retire(store, &project.project, &id, version).await?
                 );
                 Ok(())
             }

@@ -1,4 +1,4 @@
-//! `campo-server instruments add|list|convert|import|publish|to-xlsform`: a project's own
+//! `campo-server instruments add|list|convert|import|publish|retire|to-xlsform`: a project's own
 //! instruments beside the built-in ones, from Campo's JSON or from an XLSForm spreadsheet
 //! and back. A stored version is never changed, since submissions scored against it must
 //! keep meaning the same: a changed instrument is a new version.
@@ -57,9 +57,22 @@ pub async fn add(store: &dyn Store, project: &str, path: &Path) -> Result<String
 /// unpublished ones marked.
 pub async fn list(store: &dyn Store, project: &str) -> Result<Vec<String>, CliError> {
     let catalog: Catalog = crate::catalog::load(store, project).await?;
+    let retired: std::collections::HashSet<(String, u32)> = store
+        .retired_instruments(project)
+        .await?
+        .into_iter()
+        .map(|r| (r.id, r.version))
+        .collect();
     let mut lines: Vec<String> = catalog
         .all()
-        .map(|i| format!("{}  v{}  {}", i.id, i.version, i.title.en))
+        .map(|i| {
+            let mark = if retired.contains(&(i.id.clone(), i.version)) {
+                "  (retired)"
+            } else {
+                ""
+            };
+            format!("{}  v{}  {}{mark}", i.id, i.version, i.title.en)
+        })
         .collect();
     lines.extend(
         store
@@ -192,6 +205,29 @@ pub async fn publish(
         Err(crate::store::StorageError::NotFound(_)) => Err(CliError::Usage(format!(
             "project {project} holds no {id} v{version}; see `campo-server instruments list`"
         ))),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// Retires a published version of `project`: tablets stop offering it at their next sync.
+pub async fn retire(
+    store: &dyn Store,
+    project: &str,
+    id: &str,
+    version: u32,
+) -> Result<String, CliError> {
+    match store
+        .retire_instrument(project, id, version, chrono::Utc::now())
+        .await
+    {
+        Ok(true) => Ok(format!(
+            "{id} v{version} retired in project {project}: tablets stop offering it at their next sync"
+        )),
+        Ok(false) => Ok(format!("{id} v{version} was retired already")),
+        Err(crate::store::StorageError::NotFound(_)) => Err(CliError::Usage(format!(
+            "project {project} holds no {id} v{version}; see `campo-server instruments list`"
+        ))),
+        Err(crate::store::StorageError::Invalid(why)) => Err(CliError::Usage(why)),
         Err(e) => Err(e.into()),
     }
 }

@@ -21,6 +21,7 @@ on_both_engines!(
     the_audit_log_lists_who_did_what,
     a_review_with_issues_reaches_the_tablet_and_exports_read_back,
     an_xlsform_upload_is_checked_held_unpublished_and_published_on_request,
+    the_records_pages_filter_by_tablet_and_devices_show_their_last_sync,
 );
 
 const PW: &str = "una password lunga";
@@ -138,18 +139,19 @@ fn every_role_against_every_page_and_action(db: TestDb) {
             ("co_assessment_every_months", "4"),
         ]),
         ("POST", "/users/view/disable".into(), vec![]),
+        ("POST", "/instruments/committee_goals/1/retire".into(), vec![("project", "a")]),
         ("POST", revoke.clone(), vec![]),
     ];
     // Expected status per request, for: admin, coordinator, psychologist, viewer.
     // 200 page, 303 done (redirect), 403 not allowed, 404 not theirs to see (the
     // psychologist and the training course).
     #[rustfmt::skip]
-    let expected: [(&str, [u16; 23]); 4] = [
-        //        /    dev  aud  usr  prj  acc  mtg  crs  peer sub  exp  dl   ins  acsv rev  rev  enr  uadd ures padd tgt  udis revoke
-        ("root",  [200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 303, 303, 200, 200, 200, 303, 303, 303, 303]),
-        ("coord", [200, 200, 200, 403, 403, 200, 200, 200, 200, 200, 200, 200, 200, 200, 303, 303, 200, 403, 403, 403, 403, 403, 303]),
-        ("psy",   [200, 403, 403, 403, 403, 200, 200, 404, 200, 200, 200, 200, 403, 403, 404, 303, 403, 403, 403, 403, 403, 403, 403]),
-        ("view",  [200, 403, 403, 403, 403, 200, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403]),
+    let expected: [(&str, [u16; 24]); 4] = [
+        //        /    dev  aud  usr  prj  acc  mtg  crs  peer sub  exp  dl   ins  acsv rev  rev  enr  uadd ures padd tgt  udis ret  revoke
+        ("root",  [200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 303, 303, 200, 200, 200, 303, 303, 303, 303, 303]),
+        ("coord", [200, 200, 200, 403, 403, 200, 200, 200, 200, 200, 200, 200, 200, 200, 303, 303, 200, 403, 403, 403, 403, 403, 303, 303]),
+        ("psy",   [200, 403, 403, 403, 403, 200, 200, 404, 200, 200, 200, 200, 403, 403, 404, 303, 403, 403, 403, 403, 403, 403, 403, 403]),
+        ("view",  [200, 403, 403, 403, 403, 200, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403]),
     ];
     // The psychologist is told what share of the report they see.
     let mut psy = Browser::signed_in(&server, "psy", PW);
@@ -865,9 +867,141 @@ fn an_xlsform_upload_is_checked_held_unpublished_and_published_on_request(db: Te
         &[("csrf", &token), ("project", "a")],
     );
     assert_eq!(p.status, StatusCode::NOT_FOUND);
+    // Retired on request: the tablet's next pull says so, once; the version stays in the
+    // catalog (pushes with it are still taken) and the page says since when.
+    let cursor = pull_all(&server, &device.token, None)
+        .last()
+        .unwrap()
+        .cursor;
+    let p = psy.post(
+        "/instruments/gradimento_sede/1/retire",
+        &[("csrf", &psy_token), ("project", "a")],
+    );
+    assert_eq!(p.status, StatusCode::FORBIDDEN);
+    let p = coord.post(
+        "/instruments/gradimento_sede/1/retire",
+        &[("csrf", &token), ("project", "a")],
+    );
+    assert_eq!(p.status, StatusCode::SEE_OTHER);
+    let page = pull(&server, &device.token, cursor, None);
+    assert_eq!(
+        page.retired,
+        vec![campo_wire::RetiredInstrument {
+            id: "gradimento_sede".into(),
+            version: 1
+        }]
+    );
+    assert!(pull(&server, &device.token, page.cursor, None)
+        .retired
+        .is_empty());
+    let page = coord.get("/instruments?project=a&lang=en").body;
+    assert!(page.contains("Retired 20"), "{page}");
+    let list = cli(&db, &["instruments", "list", "--project", "a"]);
+    let line = |v: &str| {
+        list.lines()
+            .find(|l| l.starts_with(&format!("gradimento_sede  {v}  ")))
+            .unwrap_or_default()
+            .to_string()
+    };
+    assert!(line("v1").ends_with("  (retired)"), "{list}");
+
+    // A version held unpublished cannot be retired: nothing offers it.
+    instrument.version = 2;
+    let (status, _) = upload(
+        &server,
+        &cookie,
+        &token,
+        campo_xlsform::write_xlsform(&instrument).unwrap(),
+    );
+    assert_eq!(status, StatusCode::OK);
+    let p = coord.post(
+        "/instruments/gradimento_sede/2/retire?lang=en",
+        &[("csrf", &token), ("project", "a")],
+    );
+    assert_eq!(p.status.as_u16(), 422);
+    assert!(p.body.contains("is not published"), "{}", p.body);
+    let list = cli(&db, &["instruments", "list", "--project", "a"]);
+    assert!(
+        list.contains("gradimento_sede  v2")
+            && list.matches("(retired)").count() == 1
+            && list.contains("(unpublished)"),
+        "{list}"
+    );
+    let p = coord.post(
+        "/instruments/gradimento_sede/1/promote",
+        &[("csrf", &token), ("project", "a")],
+    );
+    assert_eq!(p.status, StatusCode::NOT_FOUND);
     let audit = coord.get("/audit").body;
     assert!(
         audit.contains("<code>instrument_added</code>")
             && audit.contains("<code>instrument_published</code>")
+            && audit.contains("<code>instrument_retired</code>")
     );
+}
+
+fn the_records_pages_filter_by_tablet_and_devices_show_their_last_sync(db: TestDb) {
+    let (server, alfa, _) = pilot_with_data(&db);
+    let beta = enroll_device_in(&server, &db, "a", "Tablet Beta");
+    let mut coord = Browser::signed_in(&server, "coord", PW);
+    // Beta has not synced yet; Alfa pushed its week.
+    let devices = coord.get("/devices?project=a&lang=en").body;
+    let row = |name: &str| {
+        devices
+            .split("<tr>")
+            .find(|r| r.contains(name))
+            .unwrap_or_default()
+            .to_string()
+    };
+    assert!(row("Tablet Beta").contains("<td>Never</td>"), "{devices}");
+    assert!(!row("Tablet Alfa").contains("Never"), "{devices}");
+    let beta_meeting = campo_core::Meeting {
+        topic: "Incontro del tablet Beta".into(),
+        ..meeting(1, uuid::Uuid::now_v7())
+    };
+    let answer = push(
+        &server,
+        &beta.token,
+        &batch(vec![record(campo_wire::RecordBody::Meeting(
+            beta_meeting.clone(),
+        ))]),
+    );
+    assert_eq!(answer.results[0].status, campo_wire::PushStatus::Stored);
+    let devices = coord.get("/devices?project=a&lang=en").body;
+    assert!(!devices.contains("<td>Never</td>"), "{devices}");
+    // The meetings page, filtered by each tablet, lists that tablet's meetings only.
+    let listed = |b: &mut Browser, device: &uuid::Uuid| {
+        b.get(&format!("/meetings?project=a&device={device}")).body
+    };
+    let of_alfa = listed(&mut coord, &alfa.device_id);
+    assert!(
+        of_alfa.contains("Gruppo di mutuo aiuto") && !of_alfa.contains("Incontro del tablet Beta")
+    );
+    let of_beta = listed(&mut coord, &beta.device_id);
+    assert!(
+        of_beta.contains("Incontro del tablet Beta") && !of_beta.contains("Gruppo di mutuo aiuto")
+    );
+    // A device of no project of theirs keeps nothing; no device, everything.
+    let none = listed(&mut coord, &uuid::Uuid::now_v7());
+    assert!(!none.contains("Incontro del tablet Beta") && !none.contains("Gruppo di mutuo aiuto"));
+    let all = coord.get("/meetings?project=a").body;
+    assert!(all.contains("Incontro del tablet Beta") && all.contains("Gruppo di mutuo aiuto"));
+    // The overview counts the chosen tablet's meetings: Alfa held two, Beta one.
+    let held = |b: &mut Browser, device: &uuid::Uuid| {
+        let page = b.get(&format!("/?project=a&lang=en&device={device}")).body;
+        assert!(page.contains("<svg class=\"trend\""), "{page}");
+        page
+    };
+    let alfa_page = held(&mut coord, &alfa.device_id);
+    let beta_page = held(&mut coord, &beta.device_id);
+    assert!(alfa_page.contains(&format!("option value=\"{}\" selected", alfa.device_id)));
+    assert_ne!(alfa_page, beta_page);
+    // The exports follow the same filter: Beta sent no submission.
+    let json = coord
+        .get(&format!(
+            "/exports/download?project=a&format=json&device={}",
+            beta.device_id
+        ))
+        .body;
+    assert!(!json.contains(&alfa.device_id.to_string()), "{json}");
 }

@@ -302,8 +302,9 @@ fn the_database_keeps_a_review_to_its_four_states_and_its_comment_limit(db: Test
         Engine::Sqlite => campo_server_sqlite::MIGRATIONS,
         Engine::Postgres => campo_server_postgres::MIGRATIONS,
     };
-    let last = migrations.last().unwrap();
-    assert_eq!((last.version, last.name), (7, "reviews"));
+    assert!(migrations
+        .iter()
+        .any(|m| (m.version, m.name) == (7, "reviews")));
     let id = db.with_store(|store| async move {
         add_project(&store, "valle-a").await;
         push_meeting(&store, "valle-a", 1).await.submissions[0]

@@ -66,6 +66,7 @@ fn body(
                     th scope="col" { (t("name", lang)) }
                     th scope="col" { (t("device_name", lang)) }
                     th scope="col" { (t("enrolled", lang)) }
+                    th scope="col" { (t("last_sync", lang)) }
                     th scope="col" { (t("records", lang)) }
                     th scope="col" { (t("state", lang)) }
                     th scope="col" { span.skip { (t("revoke", lang)) } }
@@ -75,6 +76,7 @@ fn body(
                         td { (d.name) }
                         td { (d.device_name) }
                         td { (when(d.enrolled_at)) }
+                        td { @match d.last_seen_at { Some(at) => (when(at)), None => (t("never", lang)) } }
                         td { (d.records) }
                         td {
                             @match d.revoked_at {

@@ -92,7 +92,7 @@ pub async fn page(
 
 /// The tables of the submissions the filters and the review choice keep.
 fn chosen_tables(data: &ProjectData, q: Option<&str>, lang: campo_core::Lang) -> Vec<Table> {
-    let filters = Filters::parse(q);
+    let filters = Filters::for_project(q, data);
     let counting = Counting::parse(q);
     let kept = data.counted(&filters.apply(&data.input), counting);
     let ids: HashSet<Uuid> = kept.submissions.iter().map(|s| s.id).collect();

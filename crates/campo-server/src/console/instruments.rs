@@ -1,7 +1,7 @@
 //! `/instruments`: a project's questionnaires, every version, published or not; an XLSForm
 //! upload (checked by the same reader as `campo-server instruments import`, every fault
 //! named on the page) is added unpublished; publishing makes tablets get it at their next
-//! sync. Coordinators and admins.
+//! sync, retiring makes them stop offering it. Coordinators and admins.
 
 use super::access::{access, in_project, Area};
 use super::labels::t;
@@ -46,6 +46,14 @@ async fn render(
         Ok(u) => u,
         Err(e) => return ApiErr::from(e).into_response(),
     };
+    let retired: std::collections::HashMap<(String, u32), chrono::DateTime<chrono::Utc>> =
+        match store.retired_instruments(&project.id).await {
+            Ok(r) => r
+                .into_iter()
+                .map(|r| ((r.id, r.version), r.retired_at))
+                .collect(),
+            Err(e) => return ApiErr::from(e).into_response(),
+        };
     let mut all: Vec<(&Instrument, bool)> = catalog
         .all()
         .map(|i| (i, true))
@@ -90,13 +98,19 @@ async fn render(
                     td { (i.version) }
                     td { (i.title.get(lang)) }
                     td {
-                        @if *published { (t("published", lang)) } @else {
-                            (t("unpublished", lang)) " "
-                            form.inline method="post" action={ "/instruments/" (i.id) "/" (i.version) "/publish" } {
+                        @let change = |action: &str| html! {
+                            form.inline method="post" action={ "/instruments/" (i.id) "/" (i.version) "/" (action) } {
                                 input type="hidden" name="csrf" value=(who.csrf);
                                 input type="hidden" name="project" value=(project.id);
-                                button.secondary type="submit" aria-label={ (t("publish", lang)) " " (i.id) " v" (i.version) } { (t("publish", lang)) }
+                                button.secondary type="submit" aria-label={ (t(action, lang)) " " (i.id) " v" (i.version) } { (t(action, lang)) }
                             }
+                        };
+                        @if let Some(at) = retired.get(&(i.id.clone(), i.version)) {
+                            (t("retired", lang)) " " (at.format("%Y-%m-%d"))
+                        } @else if *published {
+                            (t("published", lang)) " " (change("retire"))
+                        } @else {
+                            (t("unpublished", lang)) " " (change("publish"))
                         }
                     }
                 }
@@ -247,24 +261,50 @@ pub async fn upload(
 }
 
 #[derive(Deserialize)]
-pub struct PublishForm {
+pub struct VersionForm {
     csrf: String,
     project: String,
 }
 
-pub async fn publish(
+/// What a coordinator may do to a version held.
+#[derive(Clone, Copy)]
+enum Change {
+    Publish,
+    Retire,
+}
+
+/// `POST /instruments/{id}/{version}/publish` and `.../retire`.
+pub async fn on_version(
     AxState(state): AxState<State>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     who: SignedIn,
-    Path((id, version)): Path<(String, u32)>,
+    Path((id, version, action)): Path<(String, u32, String)>,
     RawQuery(q): RawQuery,
     headers: HeaderMap,
-    Form(form): Form<PublishForm>,
+    Form(form): Form<VersionForm>,
 ) -> Response {
-    let lang = lang(q.as_deref(), &headers);
+    let change = match action.as_str() {
+        "publish" => Change::Publish,
+        "retire" => Change::Retire,
+        _ => return not_found(&who, lang(q.as_deref(), &headers), "/instruments"),
+    };
+    let asked = (id, version, change);
+    change_version(&state, peer, &who, asked, q.as_deref(), &headers, form).await
+}
+
+async fn change_version(
+    state: &State,
+    peer: SocketAddr,
+    who: &SignedIn,
+    (id, version, change): (String, u32, Change),
+    q: Option<&str>,
+    headers: &HeaderMap,
+    form: VersionForm,
+) -> Response {
+    let lang = lang(q, headers);
     if let Some(r) = who.refused(
         &state.console,
-        &headers,
+        headers,
         &form.csrf,
         Area::Instruments,
         lang,
@@ -273,27 +313,44 @@ pub async fn publish(
         return r;
     }
     if !in_project(&who.user, &form.project) {
-        return not_found(&who, lang, "/instruments");
+        return not_found(who, lang, "/instruments");
     }
-    match state
-        .store
-        .publish_instrument(&form.project, &id, version)
-        .await
-    {
+    let store = state.store.as_ref();
+    let (done, action) = match change {
+        Change::Publish => (
+            store.publish_instrument(&form.project, &id, version).await,
+            "instrument_published",
+        ),
+        Change::Retire => (
+            store
+                .retire_instrument(&form.project, &id, version, chrono::Utc::now())
+                .await,
+            "instrument_retired",
+        ),
+    };
+    match done {
         Ok(_) => {
             log(
-                &state,
-                &who,
+                state,
+                who,
                 peer,
-                &headers,
-                "instrument_published",
+                headers,
+                action,
                 &form.project,
                 format!("{id} v{version}"),
             )
             .await;
             Redirect::to(&format!("/instruments?project={}", form.project)).into_response()
         }
-        Err(crate::store::StorageError::NotFound(_)) => not_found(&who, lang, "/instruments"),
+        Err(crate::store::StorageError::NotFound(_)) => not_found(who, lang, "/instruments"),
+        Err(crate::store::StorageError::Invalid(why)) => {
+            let project = match store.project(&form.project).await {
+                Ok(Some(p)) => p,
+                Ok(None) => return not_found(who, lang, "/instruments"),
+                Err(e) => return ApiErr::from(e).into_response(),
+            };
+            render(state, who, &project, lang, Outcome::Refused(vec![why])).await
+        }
         Err(e) => ApiErr::from(e).into_response(),
     }
 }

@@ -206,6 +206,12 @@ const LABELS: &[(&str, &str, &str)] = &[
     ("published", "Pubblicato", "Published"),
     ("unpublished", "Non pubblicato", "Unpublished"),
     ("publish", "Pubblica", "Publish"),
+    ("retire", "Ritira", "Retire"),
+    ("retired", "Ritirato", "Retired"),
+    ("never", "Mai", "Never"),
+    ("device", "Tablet", "Tablet"),
+    ("chart_bars", "barre", "bars"),
+    ("chart_line", "linea, da 0 a 100%", "line, 0 to 100%"),
     ("upload_form", "Carica un XLSForm", "Upload an XLSForm"),
     (
         "xlsform_file",

@@ -4,10 +4,10 @@
 
 use super::access::{access, Access, Area};
 use super::labels::t;
-use super::overview::{project_picker, Filters};
+use super::overview::{filter_fields, project_picker, Filters};
 use super::pages::{frame, not_found};
 use super::review::{review_form, state_label};
-use super::scope::open_project;
+use super::scope::{open_project, ProjectData};
 use super::session::SignedIn;
 use crate::http::State;
 use axum::extract::{Path, RawQuery, State as AxState};
@@ -15,7 +15,7 @@ use axum::http::HeaderMap;
 use axum::response::Response;
 use campo_core::report::{label, Value};
 use campo_core::score::{score, Score};
-use campo_core::{Activity, Lang, Meeting, MeetingStatus};
+use campo_core::{Lang, Meeting, MeetingStatus};
 use maud::{html, Markup};
 use uuid::Uuid;
 
@@ -40,25 +40,17 @@ fn score_text(s: &Score, lang: Lang) -> String {
     }
 }
 
-fn filters_form(f: &Filters, lang: Lang, picker: Markup, action: &str, peer_only: bool) -> Markup {
+fn filters_form(
+    f: &Filters,
+    data: &ProjectData,
+    lang: Lang,
+    picker: Markup,
+    action: &str,
+) -> Markup {
     html! {
         form.filters method="get" action=(action) {
             (picker)
-            div { label for="from" { (t("from", lang)) } input id="from" name="from" type="date" value=[f.from]; }
-            div { label for="to" { (t("to", lang)) } input id="to" name="to" type="date" value=[f.to]; }
-            @if !peer_only {
-                div {
-                    label for="activity" { (t("activity", lang)) }
-                    select id="activity" name="activity" {
-                        option value="" { (t("any", lang)) }
-                        @for a in Activity::ALL {
-                            option value=(a.code()) selected[f.activity == Some(a)] { (label(a.code(), lang)) }
-                        }
-                    }
-                }
-            }
-            div { label for="place" { (t("place", lang)) } input id="place" name="place" value=[f.place.as_deref()] maxlength="200"; }
-            div { label for="facilitator" { (t("facilitator", lang)) } input id="facilitator" name="facilitator" value=[f.facilitator.as_deref()] maxlength="200"; }
+            (filter_fields(f, lang, &data.devices, data.share != Access::PeerGroups))
             input type="hidden" name="lang" value=(lang.code());
             button type="submit" { (t("filter", lang)) }
         }
@@ -84,8 +76,7 @@ pub async fn list(
         Ok(found) => found,
         Err(r) => return r,
     };
-    let share = data.share;
-    let filters = Filters::parse(q.as_deref());
+    let filters = Filters::for_project(q.as_deref(), &data);
     let shown = filters.apply(&data.input);
     let mut meetings = shown.meetings.clone();
     meetings.sort_by_key(|m| std::cmp::Reverse((m.date, m.id)));
@@ -98,7 +89,7 @@ pub async fn list(
     };
     let picker = project_picker(&state, &who, &data.project.id, lang).await;
     let body = html! {
-        (filters_form(&filters, lang, picker, "/meetings", share == Access::PeerGroups))
+        (filters_form(&filters, &data, lang, picker, "/meetings"))
         @if meetings.is_empty() { p { (t("none", lang)) } } @else {
             table {
                 tr {

@@ -22,6 +22,7 @@ mod review;
 mod scope;
 pub mod session;
 mod submissions;
+mod trend;
 pub mod users;
 
 use crate::http::State;
@@ -79,8 +80,8 @@ pub fn router() -> Router<State> {
             )),
         )
         .route(
-            "/instruments/{id}/{version}/publish",
-            post(instruments::publish),
+            "/instruments/{id}/{version}/{action}",
+            post(instruments::on_version),
         )
         .route("/audit", get(audit_page::page))
         .route("/audit.csv", get(audit_page::csv))

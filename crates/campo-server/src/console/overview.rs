@@ -1,5 +1,6 @@
 //! `/`: the project's report with its charts and targets, filtered by period, activity,
-//! place and facilitator, with the month-by-month trend of attendance and satisfaction.
+//! place, facilitator and tablet, with the month-by-month trend of attendance and
+//! satisfaction.
 //! A psychologist sees the peer groups and the project's totals; everyone sees only their
 //! own project (admins choose one).
 
@@ -11,15 +12,16 @@ use super::session::SignedIn;
 use crate::html::report_fragment_of;
 use crate::http::error::ApiErr;
 use crate::http::State;
-use crate::store::{Project, Role};
+use crate::store::{DeviceInfo, Project, Role};
 use axum::extract::{RawQuery, State as AxState};
 use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};
-use campo_core::report::{compute_as_of, label, ReportInput, Value};
+use campo_core::report::{compute_as_of, label, ReportInput};
 use campo_core::{Activity, Lang, Meeting};
 use chrono::{NaiveDate, Utc};
 use maud::{html, Markup};
-use std::collections::{BTreeMap, HashSet};
+use std::collections::HashSet;
+use uuid::Uuid;
 
 /// What the overview is narrowed to.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -29,6 +31,10 @@ pub struct Filters {
     pub activity: Option<Activity>,
     pub place: Option<String>,
     pub facilitator: Option<String>,
+    /// A tablet: its vault's meetings (a vault enrolled again has several devices).
+    pub device: Option<Uuid>,
+    /// The meetings of the tablet's vault, once [`Filters::for_project`] has looked.
+    pub device_meetings: Option<HashSet<Uuid>>,
 }
 
 impl Filters {
@@ -46,7 +52,30 @@ impl Filters {
                 .and_then(|a| Activity::ALL.into_iter().find(|x| x.code() == a)),
             place: text("place"),
             facilitator: text("facilitator"),
+            device: query_value(q, "device").and_then(|d| d.parse().ok()),
+            device_meetings: None,
         }
+    }
+
+    /// The filters of `q` with the chosen tablet's meetings found in `data` (a device of
+    /// another project keeps nothing).
+    pub fn for_project(q: Option<&str>, data: &ProjectData) -> Filters {
+        let mut f = Filters::parse(q);
+        if let Some(device) = f.device {
+            let vault = data
+                .devices
+                .iter()
+                .find(|d| d.id == device)
+                .map(|d| d.vault_id);
+            f.device_meetings = Some(
+                data.meeting_vaults
+                    .iter()
+                    .filter(|(_, v)| Some(**v) == vault)
+                    .map(|(m, _)| *m)
+                    .collect(),
+            );
+        }
+        f
     }
 
     fn keeps(&self, m: &Meeting) -> bool {
@@ -61,10 +90,14 @@ impl Filters {
                 .facilitator
                 .as_ref()
                 .is_none_or(|f| m.facilitator.eq_ignore_ascii_case(f))
+            && self
+                .device_meetings
+                .as_ref()
+                .is_none_or(|ids| ids.contains(&m.id))
     }
 
     /// The meetings kept and the submissions made at them. Outreach counters follow the
-    /// period only (they belong to no meeting).
+    /// period only (they belong to no meeting, nor to a tablet's report).
     pub fn apply(&self, input: &ReportInput) -> ReportInput {
         let meetings: Vec<Meeting> = input
             .meetings
@@ -133,12 +166,13 @@ pub async fn project_picker(state: &State, who: &SignedIn, current: &str, lang: 
     }
 }
 
-fn filter_form(f: &Filters, counting: Counting, lang: Lang, picker: Markup) -> Markup {
+/// The filter fields every records page shares: period, activity (unless the role sees
+/// one), place, facilitator and tablet.
+pub fn filter_fields(f: &Filters, lang: Lang, devices: &[DeviceInfo], activity: bool) -> Markup {
     html! {
-        form.filters method="get" action="/" {
-            (picker)
-            div { label for="from" { (t("from", lang)) } input id="from" name="from" type="date" value=[f.from]; }
-            div { label for="to" { (t("to", lang)) } input id="to" name="to" type="date" value=[f.to]; }
+        div { label for="from" { (t("from", lang)) } input id="from" name="from" type="date" value=[f.from]; }
+        div { label for="to" { (t("to", lang)) } input id="to" name="to" type="date" value=[f.to]; }
+        @if activity {
             div {
                 label for="activity" { (t("activity", lang)) }
                 select id="activity" name="activity" {
@@ -148,8 +182,32 @@ fn filter_form(f: &Filters, counting: Counting, lang: Lang, picker: Markup) -> M
                     }
                 }
             }
-            div { label for="place" { (t("place", lang)) } input id="place" name="place" value=[f.place.as_deref()] maxlength="200"; }
-            div { label for="facilitator" { (t("facilitator", lang)) } input id="facilitator" name="facilitator" value=[f.facilitator.as_deref()] maxlength="200"; }
+        }
+        div { label for="place" { (t("place", lang)) } input id="place" name="place" value=[f.place.as_deref()] maxlength="200"; }
+        div { label for="facilitator" { (t("facilitator", lang)) } input id="facilitator" name="facilitator" value=[f.facilitator.as_deref()] maxlength="200"; }
+        div {
+            label for="device" { (t("device", lang)) }
+            select id="device" name="device" {
+                option value="" { (t("any", lang)) }
+                @for d in devices {
+                    option value=(d.id) selected[f.device == Some(d.id)] { (d.name) " (" (d.device_name) ")" }
+                }
+            }
+        }
+    }
+}
+
+fn filter_form(
+    f: &Filters,
+    counting: Counting,
+    lang: Lang,
+    picker: Markup,
+    devices: &[DeviceInfo],
+) -> Markup {
+    html! {
+        form.filters method="get" action="/" {
+            (picker)
+            (filter_fields(f, lang, devices, true))
             div {
                 label for="count" { (t("counting", lang)) }
                 select id="count" name="count" {
@@ -162,50 +220,6 @@ fn filter_form(f: &Filters, counting: Counting, lang: Lang, picker: Markup) -> M
         }
     }
 }
-
-/// Month by month: held meetings, attendances and satisfaction, from the same report
-/// computed over each month's meetings.
-fn trend(input: &ReportInput, project: &Project, lang: Lang, peer_only: bool) -> Markup {
-    let mut months: BTreeMap<String, Filters> = BTreeMap::new();
-    for m in &input.meetings {
-        let first = m.date.with_day0(0).unwrap_or(m.date);
-        let last = first
-            .checked_add_months(chrono::Months::new(1))
-            .and_then(|d| d.pred_opt())
-            .unwrap_or(first);
-        months
-            .entry(first.format("%Y-%m").to_string())
-            .or_insert(Filters {
-                from: Some(first),
-                to: Some(last),
-                activity: peer_only.then_some(Activity::PeerGroup),
-                ..Filters::default()
-            });
-    }
-    if months.is_empty() {
-        return html! {};
-    }
-    let catalog = campo_core::catalog::Catalog::builtin();
-    html! {
-        section {
-            h2 { (t("trend", lang)) }
-            table {
-                tr { th scope="col" { (t("month", lang)) } th scope="col" { (label("meetings_held", lang)) } th scope="col" { (label("carers_involved", lang)) } th scope="col" { (label("satisfaction", lang)) } }
-                @for (month, f) in &months {
-                    @let r = compute_as_of(&f.apply(input), &catalog, &project.targets, Utc::now().date_naive());
-                    tr {
-                        td { (month) }
-                        td { (r.totals.meetings_held) }
-                        td { (r.totals.carers_involved) }
-                        td { (Value::Percent(r.totals.satisfaction.mean).format(lang, false)) }
-                    }
-                }
-            }
-        }
-    }
-}
-
-use chrono::Datelike;
 
 pub async fn page(
     AxState(state): AxState<State>,
@@ -223,7 +237,6 @@ pub async fn page(
         Ok(None) => return super::pages::not_found(&who, lang, "/"),
         Err(e) => return e.into_response(),
     };
-    let mut filters = Filters::parse(q.as_deref());
     let peer_only = share == Access::PeerGroups;
     let counting = Counting::parse(q.as_deref());
     // Every activity is read (the totals are the project's); a psychologist is shown the
@@ -232,9 +245,10 @@ pub async fn page(
         Ok(d) => d,
         Err(e) => return e.into_response(),
     };
+    let mut filters = Filters::for_project(q.as_deref(), &data);
     let (catalog, input) = (data.catalog.clone(), data.counted(&data.input, counting));
     let picker = project_picker(&state, &who, &project.id, lang).await;
-    let form = filter_form(&filters, counting, lang, picker);
+    let form = filter_form(&filters, counting, lang, picker, &data.devices);
     if peer_only {
         // The psychologist's totals are the project's: only the sections are narrowed.
         filters.activity = filters.activity.filter(|a| *a == Activity::PeerGroup);
@@ -249,7 +263,7 @@ pub async fn page(
     let body = report_fragment_of(&report, lang, |f| {
         !peer_only || f.activity == Activity::PeerGroup.code() || f.section == totals
     });
-    let trend = trend(&filters.apply(&input), &project, lang, peer_only);
+    let trend = super::trend::trend(&filters.apply(&input), &catalog, &project, lang, peer_only);
     let title = format!("{} · {}", t("overview", lang), project.name);
     frame(
         &who,

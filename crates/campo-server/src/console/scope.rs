@@ -9,7 +9,7 @@ use super::pages::{lang, not_allowed, not_found};
 use super::session::SignedIn;
 use crate::http::error::ApiErr;
 use crate::http::State;
-use crate::store::{Project, Review, StoredSubmission};
+use crate::store::{DeviceInfo, Project, Review, StoredSubmission};
 use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};
 use campo_core::catalog::Catalog;
@@ -57,6 +57,10 @@ pub struct ProjectData {
     pub stored: Vec<StoredSubmission>,
     /// Current reviews by submission (none: received).
     pub reviews: HashMap<Uuid, Review>,
+    /// The project's tablets, for the filter by tablet.
+    pub devices: Vec<DeviceInfo>,
+    /// Each meeting's owning vault.
+    pub meeting_vaults: HashMap<Uuid, Uuid>,
 }
 
 /// The start of every records page: the page's language, the user's share of `area` (a role
@@ -102,6 +106,12 @@ impl ProjectData {
             .into_iter()
             .map(|r| (r.submission_id, r))
             .collect();
+        let devices = store.devices(Some(&project.id)).await?;
+        let meeting_vaults = store
+            .meeting_vaults(&project.id)
+            .await?
+            .into_iter()
+            .collect();
         if share == Access::PeerGroups {
             input.meetings.retain(|m| m.activity == Activity::PeerGroup);
             input.outreach.clear();
@@ -116,6 +126,8 @@ impl ProjectData {
             input,
             stored,
             reviews,
+            devices,
+            meeting_vaults,
         })
     }
 

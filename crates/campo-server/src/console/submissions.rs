@@ -40,7 +40,7 @@ pub async fn list(
         Err(r) => return r,
     };
     let share = data.share;
-    let filters = Filters::parse(q.as_deref());
+    let filters = Filters::for_project(q.as_deref(), &data);
     let wanted_state = query_value(q.as_deref(), "state").and_then(|s| ReviewState::parse(&s));
     let wanted_instrument = query_value(q.as_deref(), "instrument").filter(|i| !i.is_empty());
     let shown = filters.apply(&data.input);

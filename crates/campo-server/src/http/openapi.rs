@@ -363,7 +363,16 @@ mod tests {
                 revision: 1,
                 body: campo_wire::RecordBody::RosterCode(RosterCode {
                     code: "C-1".into(),
-                    consent: Vec::new(),
+                    consent: vec![
+                        campo_core::consent::ConsentEvent::Given {
+                            date: chrono::NaiveDate::from_ymd_opt(2026, 1, 12).unwrap(),
+                            sheet_version: "2026-01".into(),
+                            covers: campo_core::consent::ConsentScope::ALL.to_vec(),
+                        },
+                        campo_core::consent::ConsentEvent::Withdrawn {
+                            date: chrono::NaiveDate::from_ymd_opt(2026, 2, 1).unwrap(),
+                        },
+                    ],
                 }),
             },
             Record {

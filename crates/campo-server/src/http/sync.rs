@@ -6,7 +6,7 @@ use super::error::ApiErr;
 use super::push_body::decode_push;
 use super::State;
 use crate::secret::sha256_hex;
-use crate::store::{IncomingRecord, SubmissionKeys};
+use crate::store::{DeviceIdentity, IncomingRecord, SubmissionKeys};
 use axum::body::Body;
 use axum::extract::{RawQuery, State as AxState};
 use axum::http::{HeaderMap, StatusCode};
@@ -104,6 +104,7 @@ pub async fn push(
         .store
         .push(&device, req.batch_id, records, Utc::now())
         .await?;
+    seen(&state, &device).await;
     let count = |s: PushStatus| response.results.iter().filter(|r| r.status == s).count();
     tracing::info!(
         device = %device.device_id,
@@ -138,6 +139,9 @@ pub async fn pull(
 ) -> Result<Json<PullResponse>, ApiErr> {
     let (since, limit) = parse_pull_query(query.as_deref())?;
     let data = state.store.pull(&device, since, limit).await?;
+    if !data.more {
+        seen(&state, &device).await;
+    }
     let project = state.store.project(&device.project).await?;
     // The figures come once per sync, with the page that ends it: a tablet paging through
     // a long backlog does not pay for them on every page.
@@ -163,6 +167,8 @@ pub async fn pull(
         meetings = data.meetings.len(),
         barriers = data.barriers.len(),
         notes = data.notes.len(),
+        retired = data.retired.len(),
+        erasures = data.erasures.len(),
         more = data.more,
         report = project_report.is_some(),
         "pull"
@@ -175,12 +181,20 @@ pub async fn pull(
         meetings: data.meetings,
         barriers: data.barriers,
         notes: data.notes,
-        retired: Vec::new(),
-        erasures: Vec::new(),
+        retired: data.retired,
+        erasures: data.erasures,
         information_sheet: None,
         targets: project.map(|p| p.targets),
         project_report: project_report.map(|r| (*r).clone()),
     }))
+}
+
+/// Notes the device's contact for the console's "last sync". The sync itself is done:
+/// failing to note it must not fail the answer the tablet waits for.
+async fn seen(state: &State, device: &DeviceIdentity) {
+    if let Err(e) = state.store.touch_device(device.device_id, Utc::now()).await {
+        tracing::warn!(device = %device.device_id, error = %e, "could not note the device's last sync");
+    }
 }
 
 fn bad_query(code: &'static str, message: String) -> ApiErr {
