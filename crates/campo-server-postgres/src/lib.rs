@@ -17,6 +17,8 @@
 //! one written by less than a microsecond.
 
 mod accounts;
+// A carer's rights.
+mod carers;
 mod migrations;
 mod records;
 mod reviews;
@@ -24,6 +26,7 @@ mod reviews;
 pub mod testdb;
 
 use async_trait::async_trait;
+use campo_core::consent::InformationSheet;
 use campo_core::report::{ReportInput, Targets};
 use campo_core::{Instrument, Meeting, Outreach};
 use campo_server_store::{
@@ -32,6 +35,7 @@ use campo_server_store::{
     NewReview, NewUser, Project, PullData, RetiredVersion, Review, SessionLimits, SessionRow,
     StorageError, Store, StoredSubmission, User, VaultClaim,
 };
+use campo_server_store::{CarerExport, CarerSettings, ErasureSummary};
 use campo_wire::{PushResponse, RecordKind};
 use chrono::{DateTime, Utc};
 use deadpool_postgres::{
@@ -797,6 +801,54 @@ impl Store for PostgresStore {
 
     async fn audit_log(&self, query: &AuditQuery) -> Result<Vec<AuditEntry>, StorageError> {
         accounts::audit_log(&self.client().await?, query).await
+    }
+
+    // A carer's rights (carers.rs).
+
+    async fn forget_carer(
+        &self,
+        project: &str,
+        code: &str,
+        at: DateTime<Utc>,
+    ) -> Result<ErasureSummary, StorageError> {
+        carers::forget_carer(&mut self.client().await?, project, code, at).await
+    }
+
+    async fn carer_export(
+        &self,
+        project: &str,
+        code: &str,
+        now: DateTime<Utc>,
+    ) -> Result<CarerExport, StorageError> {
+        let mut client = self.client().await?;
+        let tx = snapshot(&mut client).await?;
+        let export = carers::carer_export(&tx, project, code, now).await?;
+        tx.commit().await.map_err(db_err)?;
+        Ok(export)
+    }
+
+    async fn carer_codes(&self, project: &str) -> Result<Vec<String>, StorageError> {
+        carers::carer_codes(&self.client().await?, project).await
+    }
+
+    async fn set_information_sheet(
+        &self,
+        project: &str,
+        sheet: Option<&InformationSheet>,
+    ) -> Result<(), StorageError> {
+        carers::set_information_sheet(&self.client().await?, project, sheet).await
+    }
+
+    async fn set_retention_months(
+        &self,
+        project: &str,
+        months: Option<u32>,
+    ) -> Result<(), StorageError> {
+        carers::set_retention_months(&self.client().await?, project, months).await
+    }
+
+    async fn carer_settings(&self, project: &str) -> Result<CarerSettings, StorageError> {
+        carers::carer_settings(&self.client().await?, project).await
     }
 
     /// PostgreSQL has its own tool for a consistent copy of a live database.

@@ -9,12 +9,15 @@
 //! time, so numbers are handed out in commit order and a cursor can never skip a row.
 
 mod accounts;
+// A carer's rights.
+mod carers;
 mod migrations;
 mod records;
 mod retired;
 mod reviews;
 
 use async_trait::async_trait;
+use campo_core::consent::InformationSheet;
 use campo_core::report::{ReportInput, Targets};
 use campo_core::{Instrument, Meeting, Outreach};
 use campo_server_store::{
@@ -23,6 +26,7 @@ use campo_server_store::{
     NewReview, NewUser, Project, PullData, RetiredVersion, Review, SessionLimits, SessionRow,
     StorageError, Store, StoredSubmission, User, VaultClaim,
 };
+use campo_server_store::{CarerExport, CarerSettings, ErasureSummary};
 use campo_wire::{PushResponse, RecordKind};
 use chrono::{DateTime, Utc};
 use rusqlite::{params, Connection, OpenFlags, OptionalExtension};
@@ -61,6 +65,9 @@ fn configure(conn: &Connection) -> Result<(), rusqlite::Error> {
     conn.pragma_update(None, "journal_mode", "WAL")?;
     conn.pragma_update(None, "synchronous", "FULL")?;
     conn.pragma_update(None, "foreign_keys", "ON")?;
+    // A carer's rights: a deleted or rewritten row's old bytes are zeroed, not left in
+    // free space, so a forgotten carer's code stays in no page of the file (carers.rs).
+    conn.pragma_update(None, "secure_delete", "ON")?;
     Ok(())
 }
 
@@ -898,6 +905,61 @@ impl Store for SqliteStore {
     async fn audit_log(&self, query: &AuditQuery) -> Result<Vec<AuditEntry>, StorageError> {
         let query = query.clone();
         self.read(move |c| accounts::audit_log(c, &query)).await
+    }
+
+    // A carer's rights (carers.rs).
+
+    async fn forget_carer(
+        &self,
+        project: &str,
+        code: &str,
+        at: DateTime<Utc>,
+    ) -> Result<ErasureSummary, StorageError> {
+        let (project, code) = (project.to_string(), code.to_string());
+        self.write(move |c| carers::forget_carer(c, &project, &code, at))
+            .await
+    }
+
+    async fn carer_export(
+        &self,
+        project: &str,
+        code: &str,
+        now: DateTime<Utc>,
+    ) -> Result<CarerExport, StorageError> {
+        let (project, code) = (project.to_string(), code.to_string());
+        self.read(move |c| carers::carer_export(c, &project, &code, now))
+            .await
+    }
+
+    async fn carer_codes(&self, project: &str) -> Result<Vec<String>, StorageError> {
+        let project = project.to_string();
+        self.read(move |c| carers::carer_codes(c, &project)).await
+    }
+
+    async fn set_information_sheet(
+        &self,
+        project: &str,
+        sheet: Option<&InformationSheet>,
+    ) -> Result<(), StorageError> {
+        let (project, sheet) = (project.to_string(), sheet.cloned());
+        self.write(move |c| carers::set_information_sheet(c, &project, sheet.as_ref()))
+            .await
+    }
+
+    async fn set_retention_months(
+        &self,
+        project: &str,
+        months: Option<u32>,
+    ) -> Result<(), StorageError> {
+        let project = project.to_string();
+        self.write(move |c| carers::set_retention_months(c, &project, months))
+            .await
+    }
+
+    async fn carer_settings(&self, project: &str) -> Result<CarerSettings, StorageError> {
+        let project = project.to_string();
+        self.read(move |c| carers::carer_settings(c, &project))
+            .await
     }
 
     async fn backup(&self, out: &Path) -> Result<(), StorageError> {

@@ -163,7 +163,8 @@ pub struct NewAudit {
     /// A stable code: `login`, `login_failed`, `logout`, `password_changed`,
     /// `review`, `export`, `enroll_code`, `device_revoked`, `instrument_added`,
     /// `instrument_published`, `instrument_retired`, `user_added`, `user_disabled`,
-    /// `user_enabled`, `user_reset`, `project_added`, `targets_changed`.
+    /// `user_enabled`, `user_reset`, `project_added`, `targets_changed`; a carer's rights:
+    /// `carer_forgotten` and `carer_exported` (detail: counts only, never the code).
     pub action: String,
     /// The project the action was about, if any.
     pub project: Option<String>,

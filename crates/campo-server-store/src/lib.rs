@@ -18,6 +18,11 @@
 //! Time is passed in (`now`) rather than read, so tests can move it.
 
 pub mod accounts;
+// A carer's rights: the hash a push and a forgetting share, the rules of forgetting and
+// retention (carers.rs), and the export's shape (carer_export.rs).
+pub mod canonical;
+pub mod carer_export;
+pub mod carers;
 pub mod decide;
 pub mod error;
 pub mod migrate;
@@ -26,10 +31,14 @@ pub mod reviews;
 pub use accounts::{
     AuditEntry, AuditQuery, NewAudit, NewUser, Role, SessionLimits, SessionRow, User,
 };
+// A carer's rights.
+pub use carer_export::CarerExport;
+pub use carers::{CarerSettings, ErasureSummary};
 pub use error::StorageError;
 pub use reviews::{NewReview, Review};
 
 use async_trait::async_trait;
+use campo_core::consent::InformationSheet;
 use campo_core::report::{ReportInput, Targets};
 use campo_core::{Instrument, Meeting, Submission};
 use campo_wire::{PushResponse, RecordKind};
@@ -565,6 +574,61 @@ pub trait Store: Send + Sync + 'static {
     /// it at the database.
     async fn add_audit(&self, entry: &NewAudit) -> Result<(), StorageError>;
     async fn audit_log(&self, query: &AuditQuery) -> Result<Vec<AuditEntry>, StorageError>;
+
+    // A carer's rights (carers.rs): forgetting a code, exporting what is held under it,
+    // and the project's information sheet and retention period.
+
+    /// Forgets `code` in `project`, in one transaction under the project's counter (as a
+    /// push): every roster code record of the code is deleted (all revisions); every
+    /// revision of every meeting and submission of the project is scrubbed by campo-core's
+    /// erasure rules and its body and content hash rewritten (hashed as a push hashes), and
+    /// the current revision of each renumbered so tablets pull the scrubbed copy; review
+    /// comments and stored push answers lose the code. One erasure is numbered last in the
+    /// counter, listing the ids of the records changed or deleted. `Invalid` for something
+    /// that is no roster code, `NotFound` for an unknown project or when nothing holds the
+    /// code ([`carers::nothing_held`]); both change nothing. The code is never logged.
+    async fn forget_carer(
+        &self,
+        project: &str,
+        code: &str,
+        at: DateTime<Utc>,
+    ) -> Result<ErasureSummary, StorageError>;
+    /// Everything `project` holds under `code` ([`CarerExport`]), read in one snapshot,
+    /// stamped `now`. `Invalid` and `NotFound` as for `forget_carer`.
+    async fn carer_export(
+        &self,
+        project: &str,
+        code: &str,
+        now: DateTime<Utc>,
+    ) -> Result<CarerExport, StorageError>;
+    /// Every carer's code found in any revision of the project's roster codes, meeting
+    /// attendances and submission respondents, sorted, once each (what retention forgets).
+    async fn carer_codes(&self, project: &str) -> Result<Vec<String>, StorageError>;
+    /// Sets (or with `None` clears) the project's information sheet. `Invalid` if the sheet
+    /// breaks campo-core's rules, `NotFound` for an unknown project; both change nothing.
+    async fn set_information_sheet(
+        &self,
+        project: &str,
+        sheet: Option<&InformationSheet>,
+    ) -> Result<(), StorageError>;
+    /// Sets (or with `None` clears) the project's retention period in months after the
+    /// pilot's end. `Invalid` over [`carers::RETENTION_MONTHS_MAX`], `NotFound` for an
+    /// unknown project; both change nothing.
+    async fn set_retention_months(
+        &self,
+        project: &str,
+        months: Option<u32>,
+    ) -> Result<(), StorageError>;
+    /// The project's information sheet and retention period. `NotFound` for an unknown
+    /// project.
+    async fn carer_settings(&self, project: &str) -> Result<CarerSettings, StorageError>;
+    /// The project's information sheet, if it has one (what pull sends).
+    async fn information_sheet(
+        &self,
+        project: &str,
+    ) -> Result<Option<InformationSheet>, StorageError> {
+        Ok(self.carer_settings(project).await?.information_sheet)
+    }
 
     /// A consistent copy of the whole database at `out`, taken while the server runs.
     /// Engines with their own tool (PostgreSQL: pg_dump) answer `Invalid` naming it.

@@ -160,6 +160,18 @@ enum Command {
         #[command(subcommand)]
         action: users_cli::UsersAction,
     },
+    // A carer's rights.
+    /// A carer's rights: export everything held under a carer's code, or forget it.
+    Carers {
+        #[command(subcommand)]
+        action: crate::carers_cli::CarersAction,
+    },
+    /// Forget the carers of projects whose retention period after the pilot's end is over
+    /// (for a daily timer).
+    Retention {
+        #[command(subcommand)]
+        action: crate::retention_cli::RetentionAction,
+    },
 }
 
 #[derive(Subcommand, Debug)]
@@ -243,6 +255,9 @@ enum ProjectsAction {
         #[command(flatten)]
         targets: TargetArgs,
     },
+    // A carer's rights: set-information-sheet, set-retention.
+    #[command(flatten)]
+    CarerSettings(crate::carer_settings_cli::CarerSettingsAction),
 }
 
 /// Each target the coordinator may set; an absent flag keeps the current value.
@@ -560,6 +575,9 @@ async fn command(store: Arc<dyn Store>, command: Command) -> Result<(), CliError
             Ok(())
         }
         Command::Users { action } => users_cli::run(store, action).await,
+        // A carer's rights.
+        Command::Carers { action } => crate::carers_cli::run(store, action).await,
+        Command::Retention { action } => crate::retention_cli::run(store, action).await,
     }
 }
 
@@ -621,6 +639,10 @@ async fn projects(store: &dyn Store, action: ProjectsAction) -> Result<(), CliEr
             store.set_targets(&id, &t).await?;
             println!("targets of {id} set");
             Ok(())
+        }
+        // A carer's rights.
+        ProjectsAction::CarerSettings(action) => {
+            crate::carer_settings_cli::run(store, action).await
         }
     }
 }

@@ -6,6 +6,10 @@
 //! PostgreSQL URL): the handlers never see SQL or a driver.
 
 pub mod admin_password;
+// A carer's rights: carers export|forget, projects set-information-sheet|set-retention,
+// retention apply.
+pub mod carer_settings_cli;
+pub mod carers_cli;
 pub mod catalog;
 pub mod cli;
 pub mod console;
@@ -15,6 +19,7 @@ pub mod figures;
 pub mod html;
 pub mod http;
 pub mod instruments_cli;
+pub mod retention_cli;
 pub mod secret;
 pub mod serve;
 pub mod store;

@@ -5,17 +5,11 @@
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use rand::Rng;
-use ring::digest;
 
+// A carer's rights: the one SHA-256 function, shared with the storage engines, so that a
+// body rewritten when a carer is forgotten hashes exactly as a push hashes it.
 /// Lowercase hex of SHA-256.
-pub fn sha256_hex(bytes: &[u8]) -> String {
-    let d = digest::digest(&digest::SHA256, bytes);
-    let mut s = String::with_capacity(64);
-    for b in d.as_ref() {
-        s.push_str(&format!("{b:02x}"));
-    }
-    s
-}
+pub use campo_server_store::canonical::sha256_hex;
 
 /// A device token: 32 random bytes, base64url without padding (43 characters).
 pub fn new_token() -> String {
