@@ -391,6 +391,17 @@ fn pull_seeds() {
     let small = PullResponse {
         notes: vec![],
         barriers: vec![],
+        retired: vec![campo_wire::RetiredInstrument {
+            id: "peer_satisfaction".into(),
+            version: 1,
+        }],
+        erasures: vec![campo_wire::Erasure {
+            records: vec![uuid::Uuid::nil()],
+        }],
+        information_sheet: Some(campo_core::consent::InformationSheet {
+            version: "2026-01".into(),
+            text: campo_core::Text::new("Scheda", "Sheet"),
+        }),
         cursor: 42,
         more: true,
         instruments: vec![instrument("peer_satisfaction").clone()],

@@ -22,6 +22,8 @@ on_both_engines!(
     a_review_with_issues_reaches_the_tablet_and_exports_read_back,
     an_xlsform_upload_is_checked_held_unpublished_and_published_on_request,
     the_records_pages_filter_by_tablet_and_devices_show_their_last_sync,
+    a_coordinator_looks_up_exports_and_forgets_a_carer,
+    the_information_sheet_set_on_the_console_reaches_the_tablets,
 );
 
 const PW: &str = "una password lunga";
@@ -140,18 +142,24 @@ fn every_role_against_every_page_and_action(db: TestDb) {
         ]),
         ("POST", "/users/view/disable".into(), vec![]),
         ("POST", "/instruments/committee_goals/1/retire".into(), vec![("project", "a")]),
+        ("GET", "/carers?project=a".into(), vec![]),
+        ("POST", "/carers/look".into(), vec![("project", "a"), ("code", "P001")]),
+        ("POST", "/carers/export".into(), vec![("project", "a"), ("code", "P001")]),
+        // Without the confirmation box: refused (422) by those allowed, and nothing forgotten.
+        ("POST", "/carers/forget".into(), vec![("project", "a"), ("code", "P001")]),
+        ("POST", "/projects/a/privacy".into(), vec![("retention_months", "24")]),
         ("POST", revoke.clone(), vec![]),
     ];
     // Expected status per request, for: admin, coordinator, psychologist, viewer.
     // 200 page, 303 done (redirect), 403 not allowed, 404 not theirs to see (the
     // psychologist and the training course).
     #[rustfmt::skip]
-    let expected: [(&str, [u16; 24]); 4] = [
-        //        /    dev  aud  usr  prj  acc  mtg  crs  peer sub  exp  dl   ins  acsv rev  rev  enr  uadd ures padd tgt  udis ret  revoke
-        ("root",  [200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 303, 303, 200, 200, 200, 303, 303, 303, 303, 303]),
-        ("coord", [200, 200, 200, 403, 403, 200, 200, 200, 200, 200, 200, 200, 200, 200, 303, 303, 200, 403, 403, 403, 403, 403, 303, 303]),
-        ("psy",   [200, 403, 403, 403, 403, 200, 200, 404, 200, 200, 200, 200, 403, 403, 404, 303, 403, 403, 403, 403, 403, 403, 403, 403]),
-        ("view",  [200, 403, 403, 403, 403, 200, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403]),
+    let expected: [(&str, [u16; 29]); 4] = [
+        //        /    dev  aud  usr  prj  acc  mtg  crs  peer sub  exp  dl   ins  acsv rev  rev  enr  uadd ures padd tgt  udis ret  car  look cexp forg priv revoke
+        ("root",  [200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 303, 303, 200, 200, 200, 303, 303, 303, 303, 200, 200, 200, 422, 303, 303]),
+        ("coord", [200, 200, 200, 403, 403, 200, 200, 200, 200, 200, 200, 200, 200, 200, 303, 303, 200, 403, 403, 403, 403, 403, 303, 200, 200, 200, 422, 403, 303]),
+        ("psy",   [200, 403, 403, 403, 403, 200, 200, 404, 200, 200, 200, 200, 403, 403, 404, 303, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403]),
+        ("view",  [200, 403, 403, 403, 403, 200, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403]),
     ];
     // The psychologist is told what share of the report they see.
     let mut psy = Browser::signed_in(&server, "psy", PW);
@@ -1004,4 +1012,164 @@ fn the_records_pages_filter_by_tablet_and_devices_show_their_last_sync(db: TestD
         ))
         .body;
     assert!(!json.contains(&alfa.device_id.to_string()), "{json}");
+}
+
+fn a_coordinator_looks_up_exports_and_forgets_a_carer(db: TestDb) {
+    let (server, device, sent) = pilot_with_data(&db);
+    let mut coord = Browser::signed_in(&server, "coord", PW);
+    let token = coord.get("/carers?project=a").csrf();
+    let form = |code: &'static str| {
+        vec![
+            ("csrf", token.clone()),
+            ("project", "a".into()),
+            ("code", code.into()),
+        ]
+    };
+    let post = |b: &mut Browser, path: &str, f: Vec<(&str, String)>| {
+        let f: Vec<(&str, &str)> = f.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        b.post(&format!("{path}?lang=en"), &f)
+    };
+    // Looked up: the meetings it attended, on the page.
+    let page = post(&mut coord, "/carers/look", form("P001"));
+    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+    assert!(
+        page.body.contains("Held under the code") && page.body.contains("2026-03-10"),
+        "{}",
+        page.body
+    );
+    // Exported: the same JSON as the command line's.
+    let json = post(&mut coord, "/carers/export", form("P001"));
+    let export: serde_json::Value = serde_json::from_str(&json.body).unwrap();
+    assert_eq!(export["code"], "P001");
+    assert_eq!(export["project"], "a");
+    let meetings: Vec<&str> = export["attendances"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["meeting_id"].as_str().unwrap())
+        .collect();
+    assert!(meetings.contains(&sent.course.id.to_string().as_str()));
+    // Unknown and malformed codes: said so, nothing changed.
+    let none = post(&mut coord, "/carers/look", form("P999"));
+    assert_eq!(none.status, StatusCode::NOT_FOUND);
+    assert!(none
+        .body
+        .contains("The project holds nothing under this code"));
+    let bad = post(&mut coord, "/carers/look", form(" "));
+    assert_eq!(bad.status.as_u16(), 422, "{}", bad.body);
+    // Another project's coordinator: not found, before anything is looked at.
+    let mut other = Browser::signed_in(&server, "coord-b", PW);
+    let other_token = other.get("/account").csrf();
+    let p = other.post(
+        "/carers/forget",
+        &[
+            ("csrf", &other_token),
+            ("project", "a"),
+            ("code", "P001"),
+            ("confirm", "yes"),
+        ],
+    );
+    assert_eq!(p.status, StatusCode::NOT_FOUND);
+    // Forgotten with the confirmation: the meeting's total stays, the code is gone from the
+    // server and from the tablet's next pull; the audit log says so without the code.
+    let before = pull_all(&server, &device.token, None);
+    let cursor = before.last().unwrap().cursor;
+    let mut f = form("P001");
+    f.push(("confirm", "yes".into()));
+    let done = post(&mut coord, "/carers/forget", f);
+    assert_eq!(done.status, StatusCode::OK, "{}", done.body);
+    assert!(done.body.contains("Carer forgotten"), "{}", done.body);
+    let again = post(&mut coord, "/carers/look", form("P001"));
+    assert_eq!(again.status, StatusCode::NOT_FOUND);
+    let page = pull(&server, &device.token, cursor, None);
+    assert_eq!(page.erasures.len(), 1, "{page:?}");
+    assert!(page.erasures[0].records.contains(&sent.course.id));
+    let input = db.with_store(|s| async move { s.report_input("a").await.unwrap() });
+    let course = input
+        .meetings
+        .iter()
+        .find(|m| m.id == sent.course.id)
+        .unwrap();
+    assert!(course.attendance.participants.is_empty());
+    assert_eq!(course.attendance.total(), sent.course.attendance.total());
+    let audit = coord.get("/audit?lang=en").body;
+    assert!(
+        audit.contains("<code>carer_looked_up</code>")
+            && audit.contains("<code>carer_exported</code>")
+            && audit.contains("<code>carer_forgotten</code>"),
+        "{audit}"
+    );
+    assert!(!audit.contains("P001"), "{audit}");
+}
+
+fn the_information_sheet_set_on_the_console_reaches_the_tablets(db: TestDb) {
+    let (server, device) = pilot(&db);
+    let mut root = Browser::signed_in(&server, "root", PW);
+    let token = root.get("/projects").csrf();
+    assert!(pull(&server, &device.token, 0, None)
+        .information_sheet
+        .is_none());
+    // Half a sheet, or a retention that is no number: refused, nothing changed.
+    let half = root.post(
+        "/projects/a/privacy",
+        &[
+            ("csrf", &token),
+            ("sheet_version", "2026-01"),
+            ("sheet_it", "Scheda"),
+            ("sheet_en", ""),
+        ],
+    );
+    assert_eq!(half.status.as_u16(), 422, "{}", half.body);
+    let months = root.post(
+        "/projects/a/privacy",
+        &[("csrf", &token), ("retention_months", "many")],
+    );
+    assert_eq!(months.status.as_u16(), 422);
+    assert!(pull(&server, &device.token, 0, None)
+        .information_sheet
+        .is_none());
+    assert!(cli(&db, &["carers", "export", "P001", "--project", "a"]).contains("P001"));
+    // The whole sheet and a retention: every page of the next pull carries the sheet.
+    let done = root.post(
+        "/projects/a/privacy",
+        &[
+            ("csrf", &token),
+            ("sheet_version", "2026-01"),
+            ("sheet_it", "Scheda informativa del progetto"),
+            ("sheet_en", "The project's information sheet"),
+            ("retention_months", "24"),
+        ],
+    );
+    assert_eq!(done.status, StatusCode::SEE_OTHER, "{}", done.body);
+    let pages = pull_all(&server, &device.token, Some(1));
+    assert!(pages.len() > 1);
+    assert!(pages.iter().all(|p| {
+        p.information_sheet.as_ref().is_some_and(|s| {
+            s.version == "2026-01" && s.text.en == "The project's information sheet"
+        })
+    }));
+    let page = root.get("/projects?lang=en").body;
+    assert!(
+        page.contains("Scheda informativa del progetto") && page.contains("value=\"24\""),
+        "{page}"
+    );
+    // Emptied: the project has none again.
+    let cleared = root.post(
+        "/projects/a/privacy",
+        &[
+            ("csrf", &token),
+            ("sheet_version", ""),
+            ("sheet_it", ""),
+            ("sheet_en", ""),
+            ("retention_months", ""),
+        ],
+    );
+    assert_eq!(cleared.status, StatusCode::SEE_OTHER);
+    assert!(pull(&server, &device.token, 0, None)
+        .information_sheet
+        .is_none());
+    assert!(root
+        .get("/audit?lang=en")
+        .body
+        .contains("<code>privacy_changed</code>"));
 }

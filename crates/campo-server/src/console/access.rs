@@ -20,12 +20,14 @@ pub enum Area {
     Instruments,
     /// `/audit`.
     Audit,
+    /// `/carers`: a carer's data, looked up, exported or forgotten.
+    Carers,
     /// `/users`, `/projects`.
     Administration,
 }
 
 impl Area {
-    pub const ALL: [Area; 8] = [
+    pub const ALL: [Area; 9] = [
         Area::Overview,
         Area::Records,
         Area::Review,
@@ -33,6 +35,7 @@ impl Area {
         Area::Devices,
         Area::Instruments,
         Area::Audit,
+        Area::Carers,
         Area::Administration,
     ];
 }
@@ -89,10 +92,11 @@ mod tests {
                 })
                 .collect::<String>()
         };
-        // overview, records, review, exports, devices, instruments, audit, administration
-        assert_eq!(row(Role::Admin), "AAAAAAAA");
-        assert_eq!(row(Role::Coordinator), "AAAAAAA-");
-        assert_eq!(row(Role::Psychologist), "pppp----");
-        assert_eq!(row(Role::Viewer), "A-------");
+        // overview, records, review, exports, devices, instruments, audit, carers,
+        // administration
+        assert_eq!(row(Role::Admin), "AAAAAAAAA");
+        assert_eq!(row(Role::Coordinator), "AAAAAAAA-");
+        assert_eq!(row(Role::Psychologist), "pppp-----");
+        assert_eq!(row(Role::Viewer), "A--------");
     }
 }

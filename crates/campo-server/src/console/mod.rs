@@ -5,6 +5,7 @@
 
 pub mod access;
 mod audit_page;
+mod carers;
 pub mod client_address;
 mod devices;
 mod exports;
@@ -17,6 +18,7 @@ mod meetings;
 mod overview;
 pub mod pages;
 pub mod password;
+mod project_privacy;
 mod projects;
 mod review;
 mod scope;
@@ -89,6 +91,11 @@ pub fn router() -> Router<State> {
         .route("/users/{name}/{action}", post(users::on_account))
         .route("/projects", get(projects::page).post(projects::add))
         .route("/projects/{id}/targets", post(projects::set_targets))
+        .route("/projects/{id}/privacy", post(project_privacy::set_privacy))
+        .route("/carers", get(carers::page))
+        .route("/carers/look", post(carers::look))
+        .route("/carers/export", post(carers::export))
+        .route("/carers/forget", post(carers::forget))
         .layer(axum::extract::DefaultBodyLimit::max(MAX_FORM_BYTES))
         .layer(axum::middleware::map_response(headers::console_headers))
 }

@@ -74,7 +74,7 @@ pub fn url_decode(s: &str) -> String {
     String::from_utf8_lossy(&out).into_owned()
 }
 
-const NAV: [(&str, &str, Area); 10] = [
+const NAV: [(&str, &str, Area); 11] = [
     ("/", "overview", Area::Overview),
     ("/meetings", "meetings", Area::Records),
     ("/submissions", "submissions", Area::Records),
@@ -82,6 +82,7 @@ const NAV: [(&str, &str, Area); 10] = [
     ("/devices", "devices", Area::Devices),
     ("/instruments", "instruments", Area::Instruments),
     ("/audit", "audit", Area::Audit),
+    ("/carers", "carers", Area::Carers),
     ("/users", "users", Area::Administration),
     ("/projects", "projects", Area::Administration),
     ("/account", "account", Area::Overview),

@@ -4,12 +4,13 @@
 use super::access::{access, Area};
 use super::labels::t;
 use super::pages::{frame, lang, not_allowed, not_found};
+use super::project_privacy::privacy_form;
 use super::session::SignedIn;
 use super::Actor;
 use crate::catalog;
 use crate::http::error::ApiErr;
 use crate::http::State;
-use crate::store::{Project, StorageError};
+use crate::store::{CarerSettings, Project, StorageError};
 use axum::extract::{ConnectInfo, Path, RawQuery, State as AxState};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
@@ -49,15 +50,24 @@ fn targets_form(who: &SignedIn, p: &Project, lang: Lang) -> Markup {
     }
 }
 
-fn body(who: &SignedIn, projects: &[Project], lang: Lang, problem: Option<&str>) -> Markup {
+fn body(
+    who: &SignedIn,
+    projects: &[(Project, CarerSettings)],
+    lang: Lang,
+    problem: Option<&str>,
+) -> Markup {
     html! {
         @if let Some(p) = problem { p.error role="alert" { (p) } }
-        @for p in projects {
+        @for (p, settings) in projects {
             section {
                 h2 { (p.name) " (" (p.id) ")" }
                 details {
                     summary { (t("targets", lang)) }
                     (targets_form(who, p, lang))
+                }
+                details {
+                    summary { (t("privacy", lang)) }
+                    (privacy_form(who, p, settings, lang))
                 }
             }
         }
@@ -73,11 +83,19 @@ fn body(who: &SignedIn, projects: &[Project], lang: Lang, problem: Option<&str>)
     }
 }
 
-async fn render(state: &State, who: &SignedIn, lang: Lang, problem: Option<&str>) -> Response {
-    let projects = match state.store.projects().await {
+pub async fn render(state: &State, who: &SignedIn, lang: Lang, problem: Option<&str>) -> Response {
+    let store = state.store.as_ref();
+    let mut projects = Vec::new();
+    let listed = match store.projects().await {
         Ok(p) => p,
         Err(e) => return ApiErr::from(e).into_response(),
     };
+    for p in listed {
+        match store.carer_settings(&p.id).await {
+            Ok(settings) => projects.push((p, settings)),
+            Err(e) => return ApiErr::from(e).into_response(),
+        }
+    }
     let mut r = frame(
         who,
         lang,

@@ -39,7 +39,9 @@ pub fn review_fields(current: ReviewState, lang: Lang, id_suffix: &str) -> Marku
             }
         }
         label for={ "comment-" (id_suffix) } { (t("comment", lang)) }
-        input id={ "comment-" (id_suffix) } name="comment" maxlength=(REVIEW_COMMENT_MAX);
+        input id={ "comment-" (id_suffix) } name="comment" maxlength=(REVIEW_COMMENT_MAX)
+            aria-describedby={ "comment-hint-" (id_suffix) };
+        small.hint id={ "comment-hint-" (id_suffix) } { (t("free_text_hint", lang)) }
     }
 }
 

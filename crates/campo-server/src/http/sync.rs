@@ -143,6 +143,8 @@ pub async fn pull(
         seen(&state, &device).await;
     }
     let project = state.store.project(&device.project).await?;
+    // On every page: a tablet reads a pull without one as "the project has none".
+    let information_sheet = state.store.information_sheet(&device.project).await?;
     // The figures come once per sync, with the page that ends it: a tablet paging through
     // a long backlog does not pay for them on every page.
     let project_report = match (&project, data.more) {
@@ -183,7 +185,7 @@ pub async fn pull(
         notes: data.notes,
         retired: data.retired,
         erasures: data.erasures,
-        information_sheet: None,
+        information_sheet,
         targets: project.map(|p| p.targets),
         project_report: project_report.map(|r| (*r).clone()),
     }))

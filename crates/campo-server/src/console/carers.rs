@@ -1,0 +1,358 @@
+//! `/carers`: a carer's rights at the office. A coordinator types a carer's code to see
+//! everything the project holds under it (the right of access), downloads it as JSON, or
+//! forgets the carer (the right to erasure). Coordinators and admins.
+//!
+//! The code travels in POST bodies only, never in a URL (which proxies and browsers keep),
+//! and the audit log records that a carer was looked up, exported or forgotten, never which.
+
+use super::access::{in_project, Area};
+use super::labels::t;
+use super::overview::{chosen_project, project_picker};
+use super::pages::{frame, lang, not_allowed, not_found};
+use super::session::SignedIn;
+use super::Actor;
+use crate::http::error::ApiErr;
+use crate::http::State;
+use crate::store::{CarerExport, StorageError};
+use axum::extract::{ConnectInfo, RawQuery, State as AxState};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::Form;
+use campo_core::consent::ConsentEvent;
+use campo_core::report::label;
+use campo_core::Lang;
+use maud::{html, Markup};
+use serde::Deserialize;
+use std::net::SocketAddr;
+
+const HERE: &str = "/carers";
+
+#[derive(Deserialize)]
+pub struct CarerForm {
+    csrf: String,
+    project: String,
+    code: String,
+    /// The forget form's "this cannot be undone" box.
+    #[serde(default)]
+    confirm: Option<String>,
+}
+
+fn code_form(who: &SignedIn, project: &str, lang: Lang) -> Markup {
+    html! {
+        form.stack method="post" action="/carers/look" {
+            input type="hidden" name="csrf" value=(who.csrf);
+            input type="hidden" name="project" value=(project);
+            label for="code" { (t("carer_code", lang)) }
+            input id="code" name="code" required maxlength="64" autocomplete="off" spellcheck="false";
+            button type="submit" { (t("carer_look", lang)) }
+        }
+    }
+}
+
+pub async fn page(
+    AxState(state): AxState<State>,
+    who: SignedIn,
+    RawQuery(q): RawQuery,
+    headers: HeaderMap,
+) -> Response {
+    let lang = lang(q.as_deref(), &headers);
+    if !super::access::access(who.user.role, Area::Carers).any() {
+        return not_allowed(&who, lang, HERE);
+    }
+    let project = match chosen_project(&state, &who, q.as_deref()).await {
+        Ok(Some(p)) => p,
+        Ok(None) => return not_found(&who, lang, HERE),
+        Err(e) => return e.into_response(),
+    };
+    let picker = project_picker(&state, &who, &project.id, lang).await;
+    let body = html! {
+        form.filters method="get" action=(HERE) {
+            (picker)
+            @if who.user.role == crate::store::Role::Admin { button type="submit" { (t("show", lang)) } }
+        }
+        p { (t("carers_intro", lang)) }
+        (code_form(&who, &project.id, lang))
+    };
+    frame(
+        &who,
+        lang,
+        HERE,
+        &format!("{} · {}", t("carers", lang), project.name),
+        body,
+    )
+}
+
+/// The form checked (token, origin, role, project); the error page otherwise.
+fn checked(
+    state: &State,
+    who: &SignedIn,
+    headers: &HeaderMap,
+    form: &CarerForm,
+    lang: Lang,
+) -> Option<Response> {
+    if let Some(r) = who.refused(
+        &state.console,
+        headers,
+        &form.csrf,
+        Area::Carers,
+        lang,
+        HERE,
+    ) {
+        return Some(r);
+    }
+    (!in_project(&who.user, &form.project)).then(|| not_found(who, lang, HERE))
+}
+
+/// A page that says what happened, with the code form again.
+fn outcome(
+    who: &SignedIn,
+    form: &CarerForm,
+    lang: Lang,
+    status: StatusCode,
+    message: Markup,
+) -> Response {
+    let mut r = frame(
+        who,
+        lang,
+        HERE,
+        t("carers", lang),
+        html! { (message) (code_form(who, &form.project, lang)) },
+    );
+    *r.status_mut() = status;
+    r
+}
+
+/// What the store said of a code it could not use, as a page.
+fn refused(who: &SignedIn, form: &CarerForm, lang: Lang, e: StorageError) -> Response {
+    match e {
+        StorageError::NotFound(_) => outcome(
+            who,
+            form,
+            lang,
+            StatusCode::NOT_FOUND,
+            html! { p.error role="alert" { (t("carer_nothing_held", lang)) } },
+        ),
+        StorageError::Invalid(_) => outcome(
+            who,
+            form,
+            lang,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            html! { p.error role="alert" { (t("carer_code_invalid", lang)) } },
+        ),
+        e => ApiErr::from(e).into_response(),
+    }
+}
+
+fn consent_step(e: &ConsentEvent, lang: Lang) -> String {
+    match e {
+        ConsentEvent::Given {
+            date,
+            sheet_version,
+            covers,
+        } => {
+            let covers: Vec<&str> = covers
+                .iter()
+                .map(|c| t(&format!("scope_{}", c.as_str()), lang))
+                .collect();
+            format!(
+                "{} {date} · {} {sheet_version} · {}",
+                t("consent_given", lang),
+                t("sheet_version", lang),
+                covers.join(", ")
+            )
+        }
+        ConsentEvent::Withdrawn { date } => format!("{} {date}", t("consent_withdrawn", lang)),
+    }
+}
+
+fn held(export: &CarerExport, who: &SignedIn, form: &CarerForm, lang: Lang) -> Markup {
+    let hidden = html! {
+        input type="hidden" name="csrf" value=(who.csrf);
+        input type="hidden" name="project" value=(form.project);
+        input type="hidden" name="code" value=(export.code);
+    };
+    html! {
+        h2 { (t("carer_held", lang)) ": " code { (export.code) } }
+        h3 { (t("consent", lang)) }
+        @if export.consent.is_empty() { p { (t("none", lang)) } }
+        @for c in &export.consent {
+            p { (t("device", lang)) ": " (c.device) }
+            ul {
+                @for e in &c.history {
+                    li { (consent_step(e, lang)) }
+                }
+                @if c.history.is_empty() { li { (t("none", lang)) } }
+            }
+        }
+        h3 { (t("attendances", lang)) }
+        @if export.attendances.is_empty() { p { (t("none", lang)) } } @else {
+            table {
+                tr { th scope="col" { (t("date", lang)) } th scope="col" { (t("activity", lang)) } th scope="col" { (t("place", lang)) } }
+                @for a in &export.attendances {
+                    tr { td { (a.date) } td { (label(a.activity.code(), lang)) } td { (a.place) } }
+                }
+            }
+        }
+        h3 { (t("submissions", lang)) }
+        @if export.submissions.is_empty() { p { (t("none", lang)) } } @else {
+            table {
+                tr { th scope="col" { (t("instrument", lang)) } th scope="col" { (t("version", lang)) } th scope="col" { (t("answered_on", lang)) } th scope="col" { (t("review", lang)) } }
+                @for s in &export.submissions {
+                    tr {
+                        td { code { (s.instrument_id) } @if let Some(p) = s.phase { " (" (format!("{p:?}").to_lowercase()) ")" } }
+                        td { (s.instrument_version) }
+                        td { (s.created_at.format("%Y-%m-%d")) }
+                        td { @if let Some(r) = &s.review { (super::review::state_label(r.state, lang)) } }
+                    }
+                }
+            }
+        }
+        form.inline method="post" action="/carers/export" {
+            (hidden)
+            button type="submit" { (t("carer_download", lang)) }
+        }
+        h2 { (t("carer_forget", lang)) }
+        p { (t("carer_forget_explained", lang)) }
+        form.stack method="post" action="/carers/forget" {
+            (hidden)
+            div {
+                input id="confirm" name="confirm" type="checkbox" value="yes" required;
+                " " label for="confirm" { (t("carer_forget_confirm", lang)) }
+            }
+            button type="submit" { (t("carer_forget", lang)) }
+        }
+    }
+}
+
+/// `POST /carers/look`: what the project holds under the code, on the page.
+pub async fn look(
+    AxState(state): AxState<State>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    who: SignedIn,
+    RawQuery(q): RawQuery,
+    headers: HeaderMap,
+    Form(form): Form<CarerForm>,
+) -> Response {
+    let lang = lang(q.as_deref(), &headers);
+    if let Some(r) = checked(&state, &who, &headers, &form, lang) {
+        return r;
+    }
+    let code = form.code.trim();
+    match state
+        .store
+        .carer_export(&form.project, code, chrono::Utc::now())
+        .await
+    {
+        Ok(export) => {
+            Actor::of(&state, &who, peer, &headers)
+                .log(
+                    &state,
+                    "carer_looked_up",
+                    Some(form.project.clone()),
+                    None,
+                    None,
+                )
+                .await;
+            let body = held(&export, &who, &form, lang);
+            frame(&who, lang, HERE, t("carers", lang), body)
+        }
+        Err(e) => refused(&who, &form, lang, e),
+    }
+}
+
+/// `POST /carers/export`: the same as `campo-server carers export`, as a JSON download.
+pub async fn export(
+    AxState(state): AxState<State>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    who: SignedIn,
+    RawQuery(q): RawQuery,
+    headers: HeaderMap,
+    Form(form): Form<CarerForm>,
+) -> Response {
+    let lang = lang(q.as_deref(), &headers);
+    if let Some(r) = checked(&state, &who, &headers, &form, lang) {
+        return r;
+    }
+    let export = match state
+        .store
+        .carer_export(&form.project, form.code.trim(), chrono::Utc::now())
+        .await
+    {
+        Ok(export) => export,
+        Err(e) => return refused(&who, &form, lang, e),
+    };
+    let json = match serde_json::to_vec_pretty(&export) {
+        Ok(j) => j,
+        Err(e) => return ApiErr::internal(e).into_response(),
+    };
+    Actor::of(&state, &who, peer, &headers)
+        .log(
+            &state,
+            "carer_exported",
+            Some(form.project.clone()),
+            None,
+            None,
+        )
+        .await;
+    let mut r = json.into_response();
+    let h = r.headers_mut();
+    h.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    h.insert(
+        header::CONTENT_DISPOSITION,
+        HeaderValue::from_static("attachment; filename=\"carer.json\""),
+    );
+    r
+}
+
+/// `POST /carers/forget`: the code removed from every record of the project; tablets
+/// apply it at their next sync.
+pub async fn forget(
+    AxState(state): AxState<State>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    who: SignedIn,
+    RawQuery(q): RawQuery,
+    headers: HeaderMap,
+    Form(form): Form<CarerForm>,
+) -> Response {
+    let lang = lang(q.as_deref(), &headers);
+    if let Some(r) = checked(&state, &who, &headers, &form, lang) {
+        return r;
+    }
+    if form.confirm.as_deref() != Some("yes") {
+        return outcome(
+            &who,
+            &form,
+            lang,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            html! { p.error role="alert" { (t("carer_forget_unconfirmed", lang)) } },
+        );
+    }
+    match state
+        .store
+        .forget_carer(&form.project, form.code.trim(), chrono::Utc::now())
+        .await
+    {
+        Ok(summary) => {
+            Actor::of(&state, &who, peer, &headers)
+                .log(
+                    &state,
+                    "carer_forgotten",
+                    Some(form.project.clone()),
+                    None,
+                    Some(summary.counts()),
+                )
+                .await;
+            outcome(
+                &who,
+                &form,
+                lang,
+                StatusCode::OK,
+                html! { p.notice role="status" { (t("carer_forgotten", lang)) " (" (summary.counts()) ")" } },
+            )
+        }
+        Err(e) => refused(&who, &form, lang, e),
+    }
+}
