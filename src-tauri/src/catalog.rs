@@ -1,4 +1,5 @@
-//! The instruments this device knows: the built-in catalog plus those pulled from the server.
+//! The instruments this device knows: the built-in catalog plus those pulled from the server,
+//! and those of them a new questionnaire may use.
 
 use crate::error::AppResult;
 use campo_core::catalog::Catalog;
@@ -10,4 +11,14 @@ pub fn of(v: &Vault) -> AppResult<Catalog> {
         catalog.insert(i);
     }
     Ok(catalog)
+}
+
+/// What a new questionnaire may use: each instrument's latest version the office has not
+/// retired (campo-store's rule), by id.
+pub fn offered(v: &Vault, catalog: &Catalog) -> AppResult<Vec<campo_core::Instrument>> {
+    let retired = v.retired_instruments()?;
+    Ok(campo_store::offered(catalog, &retired)
+        .into_iter()
+        .cloned()
+        .collect())
 }

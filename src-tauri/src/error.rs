@@ -33,9 +33,14 @@ impl From<campo_store::StoreError> for AppError {
 
 impl From<campo_sync::SyncError> for AppError {
     fn from(e: campo_sync::SyncError) -> Self {
-        // The sync error's own stable code (offline, unauthorized, answer_too_large, ...)
-        // so the UI can tell them apart.
-        AppError::new(e.code(), e.to_string())
+        match e {
+            // The vault's own code (participant_not_found, ...) rather than "store": the
+            // UI words it as when the vault is called directly.
+            campo_sync::SyncError::Store(e) => e.into(),
+            // The sync error's own stable code (offline, unauthorized, answer_too_large,
+            // ...) so the UI can tell them apart.
+            e => AppError::new(e.code(), e.to_string()),
+        }
     }
 }
 

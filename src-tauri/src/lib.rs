@@ -4,6 +4,7 @@
 mod asked;
 mod barrier_form;
 mod barrier_views;
+mod carer_view;
 mod catalog;
 mod commands;
 mod error;
@@ -71,6 +72,9 @@ pub fn run() {
             commands::roster::remove_participant,
             commands::roster::export_roster,
             commands::roster::import_roster,
+            commands::consent::record_consent,
+            commands::consent::withdraw_consent,
+            commands::consent::carer_data,
             commands::outreach::outreach,
             commands::outreach::save_outreach,
             commands::report::report,

@@ -446,7 +446,11 @@ test("the roster moves to a new tablet, the outreach counters are kept, a quiz a
     await d.type("#roster-name", "Someone Else");
     await d.click("#roster-save");
     await d.waitText("#error", (t) => t.startsWith("This code is already on the roster"));
-    assert.equal((await d.invoke("roster")).ok[0].name, "Maria B. Bianchi");
+    assert.equal((await d.invoke("roster")).ok.carers[0].name, "Maria B. Bianchi");
+    // No information sheet from the project: consent is neither recorded nor required.
+    await d.find("#no-sheet");
+    assert.equal(await d.text(".roster-entry .consent-state"), "Consent: No consent recorded");
+    assert.equal((await d.findAll(".record-consent")).length, 0);
     await d.click("#roster-export");
     const pass = await d.waitText("#roster-export-pass", (t) => t.length > 10);
     const file = await d.exec("return document.querySelector('#roster-export-path').dataset.path");
@@ -478,6 +482,13 @@ test("the roster moves to a new tablet, the outreach counters are kept, a quiz a
     const correction = subs.find((x) => x.replaces);
     assert.ok(correction, "one submission replaces the other");
     assert.ok(subs.some((x) => x.id === correction.replaces));
+    // What the tablet holds under the code: the carer, the course, both answers in words.
+    await d.click("#nav-roster");
+    await d.click(".roster-entry .held");
+    await d.waitText("#held-q-h", (t) => t.endsWith("(2)"));
+    assert.match(await d.text("#held-who"), /Maria B\. Bianchi/);
+    assert.match(await d.text("#held-attendances"), /Sala civica/);
+    await shot(d, "carer-held");
     await app.stop();
 
     // The roster file, imported on another tablet with the one-time passphrase.
@@ -488,11 +499,11 @@ test("the roster moves to a new tablet, the outreach counters are kept, a quiz a
     await other.d.sendFile("#roster-file", file);
     await other.d.click("#roster-import");
     await other.d.waitText("#error", (t) => t === "Wrong passphrase for this file.");
-    assert.equal((await other.d.invoke("roster")).ok.length, 0, "a wrong passphrase imports nothing");
+    assert.equal((await other.d.invoke("roster")).ok.carers.length, 0, "a wrong passphrase imports nothing");
     await other.d.type("#roster-file-pass", pass);
     await other.d.click("#roster-import");
     await other.d.waitText("#roster-status", (t) => t.startsWith("1 added"));
-    assert.equal((await other.d.invoke("roster")).ok[0].name, "Maria B. Bianchi");
+    assert.equal((await other.d.invoke("roster")).ok.carers[0].name, "Maria B. Bianchi");
   } finally {
     await (other ?? app).stop();
   }

@@ -3,6 +3,7 @@
 
 use crate::passphrase::PassphraseProblem;
 use crate::records::CorrectionProblem;
+use campo_core::consent::ConsentError;
 use std::path::PathBuf;
 use std::time::Duration;
 use uuid::Uuid;
@@ -84,6 +85,21 @@ pub enum StoreError {
     WrongRosterPassphrase,
     #[error("the roster file was altered or damaged after it was made")]
     RosterFileAltered,
+    /// A coded questionnaire for a carer whose consent in force does not cover
+    /// questionnaires, while the project has an information sheet. Carries the code; the
+    /// message leaves it out.
+    #[error("the carer's consent in force does not cover questionnaires: nothing was saved")]
+    ConsentMissing(String),
+    /// Consent recorded while the project has no information sheet (a consent names the
+    /// version of the sheet the carer was shown).
+    #[error("the project has no information sheet yet: consent cannot be recorded")]
+    NoInformationSheet,
+    /// A consent step that would break the rules of a history (campo-core's
+    /// `check_history`), or an information sheet that breaks its own.
+    #[error("{0}")]
+    Consent(ConsentError),
+    #[error("a consent cannot be dated after today")]
+    ConsentInFuture,
     #[error("submission {0} not found")]
     SubmissionNotFound(Uuid),
     #[error("submission {0} is final and cannot be changed; save a correction that replaces it")]
@@ -145,6 +161,10 @@ impl StoreError {
             StoreError::RosterFileVersion(_) => "roster_file_version",
             StoreError::WrongRosterPassphrase => "wrong_roster_passphrase",
             StoreError::RosterFileAltered => "roster_file_altered",
+            StoreError::ConsentMissing(_) => "consent_missing",
+            StoreError::NoInformationSheet => "no_information_sheet",
+            StoreError::Consent(e) => consent_code(e),
+            StoreError::ConsentInFuture => "consent_in_future",
             StoreError::SubmissionNotFound(_) => "submission_not_found",
             StoreError::SubmissionFinal(_) => "submission_final",
             StoreError::StaleRevision { .. } => "stale_revision",
@@ -157,6 +177,17 @@ impl StoreError {
             StoreError::Sqlite(_) => "database",
             StoreError::Io(_) => "io",
         }
+    }
+}
+
+/// Finer codes than campo-core's own `consent_invalid`, so the app can say what is wrong.
+fn consent_code(e: &ConsentError) -> &'static str {
+    match e {
+        ConsentError::TooLong => "consent_history_full",
+        ConsentError::NothingToWithdraw(_) => "no_consent_to_withdraw",
+        ConsentError::Covers(_) => "consent_covers_nothing",
+        ConsentError::OutOfOrder(_) => "consent_date_order",
+        ConsentError::SheetVersion | ConsentError::SheetText => e.code(),
     }
 }
 

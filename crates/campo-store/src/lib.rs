@@ -31,6 +31,8 @@ mod records;
 mod schema;
 mod secret;
 mod slots;
+#[cfg(any(test, feature = "insecure-test-kdf"))]
+pub mod testing;
 mod vault;
 
 pub use error::StoreError;
@@ -39,8 +41,10 @@ pub use lockout::{FIRST_DELAY, FREE_ATTEMPTS, LEAVE_MAX_DELAY};
 pub use outbox::{PendingRecord, RecordData};
 pub use passphrase::{check_passphrase, PassphraseProblem, MIN_PASSPHRASE_CHARS};
 pub use records::{
-    new_record_id, CorrectionProblem, MeetingDetail, MeetingSubmission, NewMeeting, RosterImport,
-    RosterPassphrase, MAX_ROSTER_ENTRIES, MAX_ROSTER_FILE_BYTES,
+    new_record_id, offered, CarerRecords, CorrectionProblem, ErasureApplied, MeetingDetail,
+    MeetingSubmission, NewMeeting, Retired, RosterCarer, RosterImport, RosterPassphrase,
+    TextSetting, MAX_ROSTER_ENTRIES, MAX_ROSTER_FILE_BYTES, SETTING_INFORMATION_SHEET,
+    SETTING_RETIRED,
 };
 pub use vault::{LockedVault, Vault, FILE_NAME};
 

@@ -3,8 +3,9 @@
 //! again while its previous revision was being sent stays pending for the new revision.
 
 use crate::error::StoreError;
-use crate::records::{immediate, Kind};
+use crate::records::{immediate, Kind, RosterEntry};
 use crate::vault::Vault;
+use campo_core::consent::ConsentEvent;
 use campo_core::{Meeting, Outreach, Participant, Submission};
 use rusqlite::params;
 use uuid::Uuid;
@@ -21,7 +22,12 @@ pub struct PendingRecord {
 pub enum RecordData {
     Meeting(Meeting),
     Submission(Submission),
-    Participant(Participant),
+    /// A roster revision: the participant (whose code alone is sent) and the carer's
+    /// consent history as it stood at that revision (sent with the code).
+    Participant {
+        participant: Participant,
+        consent: Vec<ConsentEvent>,
+    },
     Outreach(Outreach),
 }
 
@@ -58,7 +64,11 @@ impl Vault {
                     RecordData::Submission(self.open_record(k, &id, revision, body)?)
                 }
                 k if k == Kind::Participant.as_str() => {
-                    RecordData::Participant(self.open_record(k, &id, revision, body)?)
+                    let entry: RosterEntry = self.open_record(k, &id, revision, body)?;
+                    RecordData::Participant {
+                        participant: entry.participant,
+                        consent: entry.consent,
+                    }
                 }
                 k if k == Kind::Outreach.as_str() => {
                     RecordData::Outreach(self.open_record(k, &id, revision, body)?)

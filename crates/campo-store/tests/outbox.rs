@@ -34,7 +34,7 @@ fn pending_in_write_order_and_ack_per_revision() {
     let kinds: Vec<_> = pending
         .iter()
         .map(|p| match &p.data {
-            RecordData::Participant(_) => "participant",
+            RecordData::Participant { .. } => "participant",
             RecordData::Meeting(_) => "meeting",
             RecordData::Submission(_) => "submission",
             RecordData::Outreach(_) => "outreach",

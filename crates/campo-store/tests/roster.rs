@@ -22,7 +22,7 @@ fn pending_names(v: &Vault, code: &str) -> Vec<String> {
         .unwrap()
         .into_iter()
         .filter_map(|p| match p.data {
-            RecordData::Participant(p) if p.code == code => Some(p.name),
+            RecordData::Participant { participant: p, .. } if p.code == code => Some(p.name),
             _ => None,
         })
         .collect()

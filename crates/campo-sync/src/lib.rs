@@ -7,7 +7,9 @@ pub use campo_wire as wire;
 pub mod address;
 pub mod answer;
 pub mod backoff;
+pub mod carer_data;
 pub mod client;
+pub mod erasure;
 pub mod error;
 #[cfg(test)]
 mod failure_tests;
@@ -18,6 +20,8 @@ pub mod project_report;
 mod pull;
 pub mod rejected;
 pub mod review_notes;
+#[cfg(test)]
+mod rights_tests;
 pub mod schedule;
 pub mod sync;
 pub mod sync_loop;
@@ -27,7 +31,9 @@ mod sync_tests;
 mod test_server;
 
 pub use backoff::Backoff;
+pub use carer_data::{carer_data, CarerData};
 pub use client::{ClientOptions, SyncClient};
+pub use erasure::apply_erasures;
 pub use error::{FailureClass, SyncError};
 pub use network::{listen, NetworkSignal, OnChange};
 pub use progress::Progress;

@@ -2,9 +2,11 @@
 //! page, stored in the vault.
 //!
 //! Each page is stored before the cursor moves past it, and the cursor is saved after each
-//! page: a drop between pages costs nothing, a drop during one costs that page again.
+//! page: a drop between pages costs nothing, a drop during one costs that page again
+//! (storing a page twice changes nothing: an erasure applied already names nothing held).
 
 use crate::client::SyncClient;
+use crate::erasure::apply_erasures;
 use crate::error::SyncError;
 use crate::project_report::store_project_report;
 use crate::rejected::{lock, put_back_unknown_instrument, InstrumentKey};
@@ -116,6 +118,17 @@ fn store_page(
         store_project_report(v, report)?;
     }
     store_review_notes(v, &page.notes)?;
+    let retired: Vec<(String, u32)> = page
+        .retired
+        .iter()
+        .map(|r| (r.id.clone(), r.version))
+        .collect();
+    summary.retired_pulled += v.retire_instruments(&retired)? as u64;
+    // Every page carries the sheet while the project has one: a page without it says the
+    // project has none now. Written only when it changed.
+    v.set_information_sheet(page.information_sheet.as_ref())?;
+    // Last, so that whatever this page brought (meetings, notes) is scrubbed too.
+    summary.erasures_applied += apply_erasures(v, &page.erasures)?;
     // The cursor moves only after everything it covers is stored.
     v.set_setting(SETTING_CURSOR, &page.cursor.to_string())?;
     Ok(())

@@ -163,6 +163,27 @@ pub(crate) fn load_rejected(v: &Vault) -> Result<RejectedMap, SyncError> {
         .unwrap_or_default())
 }
 
+/// Takes `code` out of the reasons of a stored `sync_rejected` value (campo-core's rule
+/// for free text): the new value when anything changed. A value that cannot be read holds
+/// nothing the app shows (it reads as empty) and is emptied if it holds the code at all.
+pub(crate) fn scrub(value: &str, code: &str) -> Option<String> {
+    if !value.contains(code) {
+        return None;
+    }
+    let Ok(mut map) = serde_json::from_str::<RejectedMap>(value) else {
+        return Some("{}".into());
+    };
+    let mut changed = false;
+    for stored in map.values_mut() {
+        let (StoredRejection::Reason(reason) | StoredRejection::Coded { reason, .. }) = stored;
+        changed |= campo_core::erasure::erase_in_text(reason, code);
+    }
+    if !changed {
+        return None;
+    }
+    serde_json::to_string(&map).ok()
+}
+
 fn save_rejected(v: &Vault, map: &RejectedMap) -> Result<(), SyncError> {
     let json = serde_json::to_string(map).map_err(|e| SyncError::Encode(e.to_string()))?;
     v.set_setting(SETTING_REJECTED, &json)?;

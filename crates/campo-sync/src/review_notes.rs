@@ -33,6 +33,26 @@ pub fn review_notes(vault: &Vault) -> Result<Vec<ReviewNote>, SyncError> {
     Ok(load(vault)?.into_values().collect())
 }
 
+/// Takes `code` out of the comments of a stored `review_notes` value (campo-core's rule
+/// for free text): the new value when anything changed. A value that cannot be read is
+/// started afresh (as [`load`] does) if it holds the code at all.
+pub(crate) fn scrub(value: &str, code: &str) -> Option<String> {
+    if !value.contains(code) {
+        return None;
+    }
+    let Ok(mut notes) = serde_json::from_str::<Notes>(value) else {
+        return Some("{}".into());
+    };
+    let mut changed = false;
+    for note in notes.values_mut() {
+        changed |= campo_core::erasure::erase_in_text(&mut note.comment, code);
+    }
+    if !changed {
+        return None;
+    }
+    serde_json::to_string(&notes).ok()
+}
+
 /// Keeps `notes` (a page's, in the server's order) in place of those held for their
 /// submissions. Nothing is written for a page without notes.
 pub(crate) fn store_review_notes(vault: &Vault, notes: &[ReviewNote]) -> Result<(), SyncError> {

@@ -102,6 +102,16 @@ pub struct SyncSummary {
     #[serde(default)]
     #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub requeued: u64,
+    /// Carers the office forgot whose code this tablet held, forgotten here too by this
+    /// sync's pull ([`crate::erasure`]).
+    #[serde(default)]
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
+    pub erasures_applied: u64,
+    /// Questionnaire versions retired by the office, new to this tablet: no longer offered
+    /// for new questionnaires.
+    #[serde(default)]
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
+    pub retired_pulled: u64,
 }
 
 #[derive(Serialize, Deserialize, PartialEq)]
@@ -119,15 +129,18 @@ struct Batch {
     gzipped: Vec<u8>,
 }
 
-/// The wire form of an outbox record. A roster entry travels as its code only: names and
-/// contacts never leave the device.
+/// The wire form of an outbox record. A roster entry travels as its code and the carer's
+/// consent history only: names and contacts never leave the device.
 pub fn to_wire(p: PendingRecord) -> Record {
     let body = match p.data {
         RecordData::Meeting(m) => RecordBody::Meeting(m),
         RecordData::Submission(s) => RecordBody::Submission(s),
-        RecordData::Participant(part) => RecordBody::RosterCode(RosterCode {
-            code: part.code,
-            consent: Vec::new(),
+        RecordData::Participant {
+            participant,
+            consent,
+        } => RecordBody::RosterCode(RosterCode {
+            code: participant.code,
+            consent,
         }),
         RecordData::Outreach(o) => RecordBody::Outreach(o),
     };
@@ -537,18 +550,40 @@ mod tests {
     }
 
     #[test]
-    fn roster_entries_travel_as_codes_only() {
+    fn roster_entries_travel_as_codes_and_consent_only() {
+        use campo_core::consent::{ConsentEvent, ConsentScope};
+        let history = vec![
+            ConsentEvent::Given {
+                date: chrono::NaiveDate::from_ymd_opt(2026, 3, 2).unwrap(),
+                sheet_version: "2026-01".into(),
+                covers: vec![ConsentScope::Questionnaires],
+            },
+            ConsentEvent::Withdrawn {
+                date: chrono::NaiveDate::from_ymd_opt(2026, 4, 2).unwrap(),
+            },
+        ];
         let p = PendingRecord {
             id: Uuid::now_v7(),
             revision: 1,
-            data: RecordData::Participant(campo_core::Participant {
-                code: "C-017".into(),
-                name: "Maria Rossi".into(),
-                contact: Some("333 1234567".into()),
-            }),
+            data: RecordData::Participant {
+                participant: campo_core::Participant {
+                    code: "C-017".into(),
+                    name: "Maria Rossi".into(),
+                    contact: Some("333 1234567".into()),
+                },
+                consent: history.clone(),
+            },
         };
-        let json = serde_json::to_string(&to_wire(p)).unwrap();
-        assert!(json.contains("C-017"));
+        let record = to_wire(p);
+        let json = serde_json::to_string(&record).unwrap();
         assert!(!json.contains("Maria") && !json.contains("333"), "{json}");
+        assert!(record.check().is_ok(), "the server's rules hold");
+        match record.body {
+            RecordBody::RosterCode(r) => {
+                assert_eq!(r.code, "C-017");
+                assert_eq!(r.consent, history);
+            }
+            other => panic!("{other:?}"),
+        }
     }
 }

@@ -51,7 +51,7 @@ pub fn barrier_form(
     state.with(|v| {
         co_assessment_meeting(v, meeting_id)?;
         let catalog = crate::catalog::of(v)?;
-        let instrument = latest_barrier_log(&catalog)?.clone();
+        let instrument = offered_barrier_log(v, &catalog)?;
         let (answers, barrier, fixed) = match follows_up {
             None => (Answers::new(), None, Vec::new()),
             Some(first) => {
@@ -149,11 +149,21 @@ fn barrier_not_found() -> AppError {
     )
 }
 
-fn latest_barrier_log(catalog: &Catalog) -> AppResult<&Instrument> {
-    catalog.latest(BARRIER_LOG).ok_or_else(|| {
-        AppError::new(
+/// The barrier log version a new form is saved on: the latest the office has not retired.
+fn offered_barrier_log(v: &campo_store::Vault, catalog: &Catalog) -> AppResult<Instrument> {
+    if catalog.latest(BARRIER_LOG).is_none() {
+        return Err(AppError::new(
             "unknown_instrument",
             "the barrier log is not on this tablet",
-        )
-    })
+        ));
+    }
+    crate::catalog::offered(v, catalog)?
+        .into_iter()
+        .find(|i| i.id == BARRIER_LOG)
+        .ok_or_else(|| {
+            AppError::new(
+                "instrument_retired",
+                "every version of the barrier log on this tablet is retired",
+            )
+        })
 }

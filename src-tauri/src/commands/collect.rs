@@ -119,6 +119,21 @@ pub fn save_answers(state: State<'_, AppState>, draft: DraftInput) -> AppResult<
     state.with(|v| {
         let catalog = crate::catalog::of(v)?;
         let inst = instrument(&catalog, &draft.instrument_id, draft.instrument_version)?;
+        // A new questionnaire on a retired version is refused (a screen opened before the
+        // sync that retired it could still ask); a draft or a correction goes on.
+        let starts = draft.id.is_none() && draft.replaces.is_none();
+        if starts
+            && v.retired_instruments()?
+                .contains(&(draft.instrument_id.clone(), draft.instrument_version))
+        {
+            return Err(AppError::new(
+                "instrument_retired",
+                format!(
+                    "instrument {} v{} was retired by the office",
+                    draft.instrument_id, draft.instrument_version
+                ),
+            ));
+        }
         let id = draft.id.unwrap_or_else(campo_store::new_record_id);
         let respondent = if inst.anonymous {
             None

@@ -3,6 +3,7 @@
 use super::FACILITATOR;
 use crate::error::AppResult;
 use crate::state::AppState;
+use campo_core::consent::{covers, ConsentScope};
 use campo_core::{Activity, Attendance, Instrument, Meeting, Participant, Submission};
 use campo_store::NewMeeting;
 use chrono::NaiveDate;
@@ -53,6 +54,10 @@ pub struct MeetingView {
     /// Submissions the server refused: not offered for correction (the server would refuse
     /// a correction of a submission it does not hold).
     pub refused: Vec<Uuid>,
+    /// While the project has an information sheet, the codes whose consent in force covers
+    /// questionnaires: only they may answer a coded one. `None` without a sheet (anyone
+    /// may).
+    pub may_answer: Option<Vec<String>>,
 }
 
 #[tauri::command]
@@ -66,18 +71,28 @@ pub fn meeting_view(state: State<'_, AppState>, id: Uuid) -> AppResult<Option<Me
             return Ok(None);
         };
         let catalog = crate::catalog::of(v)?;
-        let instruments = catalog
-            .for_activity(detail.meeting.activity)
+        // Retired versions are not offered; an earlier version still in use is.
+        let activity = detail.meeting.activity;
+        let instruments = crate::catalog::offered(v, &catalog)?
             .into_iter()
-            .cloned()
+            .filter(|i| i.activities.contains(&activity))
             .collect();
+        let carers = v.roster_carers()?;
+        let may_answer = v.information_sheet()?.map(|_| {
+            carers
+                .iter()
+                .filter(|c| covers(&c.consent, ConsentScope::Questionnaires))
+                .map(|c| c.participant.code.clone())
+                .collect()
+        });
         Ok(Some(MeetingView {
             meeting: detail.meeting,
             submissions: detail.submissions,
             instruments,
-            roster: v.participants()?,
+            roster: carers.into_iter().map(|c| c.participant).collect(),
             remote: detail.remote,
             refused,
+            may_answer,
         }))
     })
 }

@@ -3,6 +3,7 @@
 pub mod access;
 pub mod barriers;
 pub mod collect;
+pub mod consent;
 pub mod meetings;
 pub mod notes;
 pub mod outreach;

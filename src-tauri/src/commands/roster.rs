@@ -3,6 +3,7 @@
 
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
+use campo_core::consent::{ConsentEvent, InformationSheet};
 use campo_core::Participant;
 use serde::Serialize;
 use tauri::{Manager, State};
@@ -31,9 +32,43 @@ fn participant(code: String, name: String, contact: Option<String>) -> AppResult
     Ok(p)
 }
 
+/// A carer as the roster screen shows them.
+#[derive(Serialize, ts_rs::TS)]
+#[ts(export)]
+pub struct CarerRow {
+    pub code: String,
+    pub name: String,
+    pub contact: Option<String>,
+    /// Oldest step first; the last one says what is in force.
+    pub consent: Vec<ConsentEvent>,
+}
+
+#[derive(Serialize, ts_rs::TS)]
+#[ts(export)]
+pub struct RosterView {
+    pub carers: Vec<CarerRow>,
+    /// The project's sheet, shown before consent is recorded; `None` while the project has
+    /// none (no consent can be recorded, and none is required).
+    pub information_sheet: Option<InformationSheet>,
+}
+
 #[tauri::command]
-pub fn roster(state: State<'_, AppState>) -> AppResult<Vec<Participant>> {
-    state.with(|v| Ok(v.participants()?))
+pub fn roster(state: State<'_, AppState>) -> AppResult<RosterView> {
+    state.with(|v| {
+        Ok(RosterView {
+            carers: v
+                .roster_carers()?
+                .into_iter()
+                .map(|c| CarerRow {
+                    code: c.participant.code,
+                    name: c.participant.name,
+                    contact: c.participant.contact,
+                    consent: c.consent,
+                })
+                .collect(),
+            information_sheet: v.information_sheet()?,
+        })
+    })
 }
 
 #[tauri::command]

@@ -17,4 +17,10 @@ remote: boolean,
  * Submissions the server refused: not offered for correction (the server would refuse
  * a correction of a submission it does not hold).
  */
-refused: Array<string>, };
+refused: Array<string>, 
+/**
+ * While the project has an information sheet, the codes whose consent in force covers
+ * questionnaires: only they may answer a coded one. `None` without a sheet (anyone
+ * may).
+ */
+may_answer: Array<string> | null, };

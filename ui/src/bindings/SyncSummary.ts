@@ -48,4 +48,14 @@ more_to_pull: boolean,
  * the tablet), and pushed again in this sync (their answers are counted in `stored`,
  * `duplicates` and `rejected`).
  */
-requeued: number, };
+requeued: number, 
+/**
+ * Carers the office forgot whose code this tablet held, forgotten here too by this
+ * sync's pull ([`crate::erasure`]).
+ */
+erasures_applied: number, 
+/**
+ * Questionnaire versions retired by the office, new to this tablet: no longer offered
+ * for new questionnaires.
+ */
+retired_pulled: number, };

@@ -18,7 +18,6 @@ import type { DraftInput } from "../bindings/DraftInput";
 import type { DraftSaved } from "../bindings/DraftSaved";
 import type { UnfinishedDraft } from "../bindings/UnfinishedDraft";
 import type { ResumedDraft } from "../bindings/ResumedDraft";
-import type { Participant } from "../bindings/Participant";
 import type { RosterExport } from "../bindings/RosterExport";
 import type { RosterImported } from "../bindings/RosterImported";
 import type { Outreach } from "../bindings/Outreach";
@@ -28,6 +27,10 @@ import type { BarrierForm } from "../bindings/BarrierForm";
 import type { BarrierInput } from "../bindings/BarrierInput";
 import type { BarrierSaved } from "../bindings/BarrierSaved";
 import type { OfficeNote } from "../bindings/OfficeNote";
+import type { RosterView } from "../bindings/RosterView";
+import type { ConsentEvent } from "../bindings/ConsentEvent";
+import type { ConsentScope } from "../bindings/ConsentScope";
+import type { CarerDataView } from "../bindings/CarerDataView";
 import { errorText } from "./i18n";
 
 type Answers = Submission["answers"];
@@ -80,7 +83,10 @@ export const api = {
   barrierLogView: (meetingId: string) => invoke<BarrierLogView>("barrier_log_view", { meetingId }),
   barrierForm: (meetingId: string, followsUp: string | null) => invoke<BarrierForm>("barrier_form", { meetingId, followsUp }),
   saveBarrier: (input: BarrierInput) => invoke<BarrierSaved>("save_barrier", { input }),
-  roster: () => invoke<Participant[]>("roster"),
+  roster: () => invoke<RosterView>("roster"),
+  recordConsent: (code: string, covers: ConsentScope[]) => invoke<ConsentEvent>("record_consent", { code, covers }),
+  withdrawConsent: (code: string) => invoke<ConsentEvent>("withdraw_consent", { code }),
+  carerData: (code: string, lang: Lang) => invoke<CarerDataView>("carer_data", { code, lang }),
   addParticipant: (code: string, name: string, contact: string | null) =>
     invoke<void>("add_participant", { code, name, contact }),
   updateParticipant: (code: string, name: string, contact: string | null) =>

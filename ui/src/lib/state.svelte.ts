@@ -26,6 +26,8 @@ export type Screen =
   | { name: "barrier"; meetingId: string; followsUp: string | null }
   | ({ name: "respondent" } & RespondentParams)
   | { name: "roster" }
+  // What the tablet holds under one carer's code (the right of access).
+  | { name: "carer"; code: string }
   | { name: "outreach" }
   | { name: "report" }
   | { name: "sync" }

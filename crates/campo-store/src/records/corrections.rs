@@ -143,7 +143,7 @@ impl Vault {
                 problem: CorrectionProblem::NoOriginal,
             });
         }
-        self.store_final(&tx, submission)?;
+        self.store_final(&tx, submission, &mut self.consent_gate(&tx)?)?;
         tx.commit()?;
         Ok(())
     }

@@ -15,11 +15,18 @@ use uuid::Uuid;
 const DRAFT_REVISION: u32 = 0;
 
 impl Vault {
-    /// Saves (or overwrites) a draft. Refused once the submission is final.
+    /// Saves (or overwrites) a draft. Refused once the submission is final. Its first save
+    /// starts the questionnaire: a coded one needs the carer's consent while the project
+    /// has an information sheet (`ConsentMissing`, nothing saved; see consent.rs).
     pub fn save_draft(&self, submission: &Submission) -> Result<(), StoreError> {
         let tx = immediate(&self.conn)?;
         if exists(&tx, Kind::Submission, submission.id)? {
             return Err(StoreError::SubmissionFinal(submission.id));
+        }
+        // Checked at the start only, so an answer saved every tap costs no roster read;
+        // finishing checks again.
+        if submission.respondent.is_some() && !exists(&tx, Kind::Draft, submission.id)? {
+            self.consent_gate(&tx)?.check(self, submission)?;
         }
         tx.prepare_cached("DELETE FROM records WHERE kind = 'draft' AND id = ?1")?
             .execute(params![submission.id.to_string()])?;

@@ -4,21 +4,32 @@
 //! transaction.
 
 mod barriers;
+mod carer_data;
+mod consent;
 mod corrections;
 mod drafts;
+mod erasure;
 mod instruments;
 mod meetings;
 mod outreach;
 mod participants;
 mod report;
+mod retired;
 mod roster_file;
 mod settings;
 mod submissions;
 
+pub use carer_data::CarerRecords;
+pub use consent::SETTING_INFORMATION_SHEET;
 pub use corrections::{CorrectionProblem, MeetingSubmission};
+pub use erasure::{ErasureApplied, TextSetting};
 pub use meetings::{MeetingDetail, NewMeeting};
+pub use participants::RosterCarer;
 #[cfg(feature = "fuzzing")]
 pub use participants::RosterEntry;
+#[cfg(not(feature = "fuzzing"))]
+pub(crate) use participants::RosterEntry;
+pub use retired::{offered, Retired, SETTING_RETIRED};
 pub use roster_file::{RosterImport, RosterPassphrase, MAX_ROSTER_ENTRIES, MAX_ROSTER_FILE_BYTES};
 
 use crate::crypto;

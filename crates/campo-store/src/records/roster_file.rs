@@ -16,15 +16,18 @@
 //!
 //! The header is the first 33 bytes (magic to salt). The key is PBKDF2 of the normalized
 //! passphrase; the check tells a wrong passphrase from an altered body. The body is the
-//! JSON `{"participants": [...]}`.
+//! JSON `{"participants": [...]}`, each entry a participant (`code`, `name`, `contact`)
+//! with, when the carer has one, their consent history (`consent`): a release that does
+//! not know it reads the participant and leaves the history out.
 
 use super::immediate;
-use super::participants::{Mode, Stored};
+use super::participants::{Mode, RosterCarer, Stored};
 use crate::codes;
 use crate::crypto::{self, KEY_LEN};
 use crate::error::StoreError;
 use crate::keys::{DEFAULT_ITERATIONS, SALT_LEN};
 use crate::vault::Vault;
+use campo_core::consent::{check_history, ConsentEvent};
 use campo_core::Participant;
 use ring::pbkdf2;
 use serde::{Deserialize, Serialize};
@@ -77,7 +80,17 @@ pub struct RosterImport {
 
 #[derive(Serialize, Deserialize)]
 struct Contents {
-    participants: Vec<Participant>,
+    participants: Vec<FileEntry>,
+}
+
+/// One carer in the file: the participant, flattened as the first release wrote it, and
+/// the consent history, left out when empty.
+#[derive(Serialize, Deserialize)]
+struct FileEntry {
+    #[serde(flatten)]
+    participant: Participant,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    consent: Vec<ConsentEvent>,
 }
 
 fn derive_key(
@@ -103,13 +116,11 @@ fn check_aad(header: &[u8]) -> Vec<u8> {
     [header, b"check"].concat()
 }
 
-/// Seals `participants` into a roster file under a new one-time passphrase.
-pub(crate) fn seal(
-    participants: &[Participant],
-) -> Result<(Vec<u8>, RosterPassphrase), StoreError> {
+/// Seals `carers` into a roster file under a new one-time passphrase.
+pub(crate) fn seal(carers: &[RosterCarer]) -> Result<(Vec<u8>, RosterPassphrase), StoreError> {
     let passphrase = RosterPassphrase(codes::generate()?.to_string());
     let salt: [u8; SALT_LEN] = crypto::random_bytes()?;
-    let mut out = Vec::with_capacity(PREFIX_LEN + 64 * participants.len());
+    let mut out = Vec::with_capacity(PREFIX_LEN + 64 * carers.len());
     out.extend_from_slice(MAGIC);
     out.push(VERSION);
     out.extend_from_slice(&DEFAULT_ITERATIONS.to_be_bytes());
@@ -119,7 +130,13 @@ pub(crate) fn seal(
     let check = crypto::seal(&key, &check_aad(&header), &[])?;
     out.extend_from_slice(&check);
     let plain = Zeroizing::new(serde_json::to_vec(&Contents {
-        participants: participants.to_vec(),
+        participants: carers
+            .iter()
+            .map(|c| FileEntry {
+                participant: c.participant.clone(),
+                consent: c.consent.clone(),
+            })
+            .collect(),
     })?);
     let body = crypto::seal(&key, &header, &plain)?;
     let len = u32::try_from(body.len()).map_err(|_| StoreError::RosterFileTooLarge {
@@ -132,7 +149,7 @@ pub(crate) fn seal(
 }
 
 /// Opens a roster file, checking everything before anything is stored.
-pub(crate) fn open(file: &[u8], passphrase: &str) -> Result<Vec<Participant>, StoreError> {
+pub(crate) fn open(file: &[u8], passphrase: &str) -> Result<Vec<RosterCarer>, StoreError> {
     if file.len() > MAX_ROSTER_FILE_BYTES {
         return Err(StoreError::RosterFileTooLarge {
             max: MAX_ROSTER_FILE_BYTES,
@@ -195,7 +212,16 @@ pub(crate) fn open(file: &[u8], passphrase: &str) -> Result<Vec<Participant>, St
         });
     }
     let mut codes = std::collections::HashSet::new();
-    for p in &contents.participants {
+    for FileEntry {
+        participant: p,
+        consent,
+    } in &contents.participants
+    {
+        if check_history(consent).is_err() {
+            return Err(StoreError::RosterFileInvalid(
+                "the roster holds a consent history that breaks its rules",
+            ));
+        }
         if campo_core::rules::check_roster_code(&p.code).is_err() {
             return Err(StoreError::RosterFileInvalid(
                 "the roster holds a code this app would not accept",
@@ -207,30 +233,40 @@ pub(crate) fn open(file: &[u8], passphrase: &str) -> Result<Vec<Participant>, St
             ));
         }
     }
-    Ok(contents.participants)
+    Ok(contents
+        .participants
+        .into_iter()
+        .map(|e| RosterCarer {
+            participant: e.participant,
+            consent: e.consent,
+        })
+        .collect())
 }
 
 impl Vault {
-    /// Seals the roster (codes, names, contacts; removed carers left out) into a file
-    /// under a one-time passphrase the vault makes, to be shown once.
+    /// Seals the roster (codes, names, contacts, consent histories; removed carers left
+    /// out) into a file under a one-time passphrase the vault makes, to be shown once.
     pub fn export_roster(&self) -> Result<(Vec<u8>, RosterPassphrase), StoreError> {
-        seal(&self.participants()?)
+        seal(&self.roster_carers()?)
     }
 
     /// Merges a roster file by code, in one transaction: new codes are added, known ones
-    /// take the file's name and contact, codes removed here stay removed. A wrong passphrase, a file cut short or altered,
+    /// take the file's name and contact, codes removed here stay removed. A consent
+    /// history in the file is taken where this tablet holds none for the code (what was
+    /// recorded here stands). A wrong passphrase, a file cut short or altered,
     /// too large or with too many entries is refused with nothing changed.
     pub fn import_roster(&self, file: &[u8], passphrase: &str) -> Result<RosterImport, StoreError> {
-        let participants = open(file, passphrase)?;
+        let carers = open(file, passphrase)?;
         let tx = immediate(&self.conn)?;
         let mut roster = self.roster()?;
         let mut counts = RosterImport::default();
-        for p in &participants {
+        for c in &carers {
+            let p = &c.participant;
             if matches!(roster.get(&p.code), Some((_, _, e)) if e.removed) {
                 counts.skipped_removed += 1;
                 continue;
             }
-            match self.store_participant(&tx, &mut roster, p, Mode::AddOrRevise)? {
+            match self.store_participant(&tx, &mut roster, p, Mode::AddOrRevise, &c.consent)? {
                 Stored::Added => counts.added += 1,
                 Stored::Updated => counts.updated += 1,
                 Stored::Unchanged => counts.unchanged += 1,

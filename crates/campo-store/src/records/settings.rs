@@ -5,7 +5,7 @@ use super::{immediate, open_json};
 use crate::crypto;
 use crate::error::StoreError;
 use crate::vault::Vault;
-use rusqlite::{params, OptionalExtension};
+use rusqlite::{params, Connection, OptionalExtension};
 
 fn aad(key: &str) -> String {
     crypto::record_aad("settings", key, 0)
@@ -13,8 +13,16 @@ fn aad(key: &str) -> String {
 
 impl Vault {
     pub fn setting(&self, key: &str) -> Result<Option<String>, StoreError> {
-        let body: Option<Vec<u8>> = self
-            .conn
+        self.setting_in(&self.conn, key)
+    }
+
+    /// [`Vault::setting`] in the caller's transaction.
+    pub(crate) fn setting_in(
+        &self,
+        conn: &Connection,
+        key: &str,
+    ) -> Result<Option<String>, StoreError> {
+        let body: Option<Vec<u8>> = conn
             .query_row("SELECT body FROM settings WHERE key = ?1", [key], |r| {
                 r.get(0)
             })
@@ -31,13 +39,24 @@ impl Vault {
     }
 
     pub fn set_setting(&self, key: &str, value: &str) -> Result<(), StoreError> {
-        let sealed = self.seal_json(&aad(key), &value)?;
         let tx = immediate(&self.conn)?;
-        tx.execute(
+        self.set_setting_in(&tx, key, value)?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// [`Vault::set_setting`] in the caller's transaction.
+    pub(crate) fn set_setting_in(
+        &self,
+        conn: &Connection,
+        key: &str,
+        value: &str,
+    ) -> Result<(), StoreError> {
+        let sealed = self.seal_json(&aad(key), &value)?;
+        conn.execute(
             "INSERT OR REPLACE INTO settings (key, body) VALUES (?1, ?2)",
             params![key, sealed],
         )?;
-        tx.commit()?;
         Ok(())
     }
 }

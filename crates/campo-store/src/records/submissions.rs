@@ -2,6 +2,7 @@
 //! one it `replaces` (see corrections.rs). Only finals are sent and counted. Callers
 //! validate against the instrument (campo-core) before saving.
 
+use super::consent::ConsentGate;
 use super::{exists, immediate, Kind, Origin, Row};
 use crate::error::StoreError;
 use crate::vault::Vault;
@@ -33,19 +34,21 @@ impl Vault {
         let (_, draft) = self
             .current_record::<Submission>(Kind::Draft, id)?
             .ok_or(StoreError::SubmissionNotFound(id))?;
-        self.store_final(&tx, &draft)?;
+        self.store_final(&tx, &draft, &mut self.consent_gate(&tx)?)?;
         tx.commit()?;
         Ok(())
     }
 
     /// Saves a final submission directly (respondent mode submits in one step). One that
-    /// `replaces` another must keep the correction rule of [`Vault::save_correction`].
+    /// `replaces` another must keep the correction rule of [`Vault::save_correction`]. A
+    /// coded one needs the carer's consent while the project has an information sheet
+    /// (`ConsentMissing` otherwise, nothing saved).
     pub fn save_final(&self, submission: &Submission) -> Result<(), StoreError> {
         let tx = immediate(&self.conn)?;
         if exists(&tx, Kind::Submission, submission.id)? {
             return Err(StoreError::SubmissionFinal(submission.id));
         }
-        self.store_final(&tx, submission)?;
+        self.store_final(&tx, submission, &mut self.consent_gate(&tx)?)?;
         tx.commit()?;
         Ok(())
     }
@@ -54,22 +57,26 @@ impl Vault {
     /// fixture). All or nothing: one already final refuses the whole batch.
     pub fn save_finals(&self, submissions: &[Submission]) -> Result<(), StoreError> {
         let tx = immediate(&self.conn)?;
+        let mut gate = self.consent_gate(&tx)?;
         for submission in submissions {
             if exists(&tx, Kind::Submission, submission.id)? {
                 return Err(StoreError::SubmissionFinal(submission.id));
             }
-            self.store_final(&tx, submission)?;
+            self.store_final(&tx, submission, &mut gate)?;
         }
         tx.commit()?;
         Ok(())
     }
 
-    /// Stores a final, queued, in the caller's transaction; a correction is checked first.
+    /// Stores a final, queued, in the caller's transaction; the carer's consent (see
+    /// consent.rs) and a correction's rule are checked first.
     pub(crate) fn store_final(
         &self,
         tx: &rusqlite::Connection,
         submission: &Submission,
+        gate: &mut ConsentGate,
     ) -> Result<(), StoreError> {
+        gate.check(self, submission)?;
         if submission.replaces.is_some() {
             self.check_correction(tx, submission)?;
         }
