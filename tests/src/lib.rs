@@ -567,6 +567,26 @@ pub async fn teach_server(db: &Database, project: &str, instruments: &[campo_cor
         .expect("add the instruments");
 }
 
+/// Marks a submission "has issues" with `comment`, straight in the server's database
+/// through its storage layer (as the console does), while the server runs: the tablet that
+/// sent it gets the note at its next pull.
+pub async fn review(db: &Database, project: &str, submission: uuid::Uuid, comment: &str) {
+    let target = campo_server::DbTarget::parse(db.arg()).expect("the database's --db");
+    let store = campo_server::store::open(&target)
+        .await
+        .expect("open the server's database");
+    let review = campo_server::store::NewReview {
+        state: campo_wire::ReviewState::HasIssues,
+        comment: comment.into(),
+        reviewer: "coordinatrice".into(),
+    };
+    let found = store
+        .set_reviews(project, &[submission], &review, chrono::Utc::now())
+        .await
+        .expect("set the review");
+    assert_eq!(found, 1, "the submission is on the server");
+}
+
 /// One stored record revision, as read straight from the server's database.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct StoredRow {

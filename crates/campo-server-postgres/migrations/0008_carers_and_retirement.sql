@@ -19,7 +19,7 @@ ALTER TABLE projects ADD COLUMN information_sheet jsonb
 ALTER TABLE projects ADD COLUMN retention_months integer
     CHECK (retention_months BETWEEN 0 AND 1200);
 
--- A forgotten carer, named by the ids of the records that held their code, never by the
+-- A forgotten carer, named by the ids of the roster entries that held their code, never by the
 -- code: tablets learn the code from the records of these they hold. Numbered in the
 -- project's counter (under the project's row lock) so each tablet's next pull brings it.
 CREATE TABLE erasures (

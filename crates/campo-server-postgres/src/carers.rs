@@ -14,6 +14,7 @@
 
 use crate::db_err;
 use crate::records::{lock_counter, set_counter};
+use campo_core::barrier::BARRIER_LOG;
 use campo_core::consent::InformationSheet;
 use campo_core::Instrument;
 use campo_server_store::carer_export::{self, CarerExport, ExportRows, HeldRoster};
@@ -146,19 +147,23 @@ pub async fn forget_carer(
         return Err(nothing_held(project));
     }
 
-    // Numbers in the project's counter: each rewritten record's current revision, each
-    // changed review (so its vault pulls the scrubbed note), then the erasure itself.
+    // Numbers in the project's counter: the current revision of each rewritten record
+    // other vaults pull (meetings, barrier forms; never answers, whose numbers side by
+    // side would tie one carer's answers together), each changed review (so its vault
+    // pulls the scrubbed note), then the erasure itself.
     let mut seq = start;
     for id in tally.changed_records() {
-        seq += 1;
-        tx.execute(
-            "UPDATE records SET seq = $3 WHERE project_id = $1 AND seq = ( \
-               SELECT seq FROM records WHERE project_id = $1 AND id = $2 \
-               ORDER BY revision DESC, seq DESC LIMIT 1)",
-            &[&project, &id, &seq],
-        )
-        .await
-        .map_err(db_err)?;
+        let n = tx
+            .execute(
+                "UPDATE records SET seq = $3 WHERE project_id = $1 AND seq = ( \
+                   SELECT seq FROM records WHERE project_id = $1 AND id = $2 \
+                   ORDER BY revision DESC, seq DESC LIMIT 1) \
+                 AND (kind = 'meeting' OR instrument_id = $4)",
+                &[&project, &id, &(seq + 1), &BARRIER_LOG],
+            )
+            .await
+            .map_err(db_err)?;
+        seq += n as i64;
     }
     for (id, comment) in &comments {
         seq += 1;
@@ -173,7 +178,7 @@ pub async fn forget_carer(
     seq += 1;
     tx.execute(
         "INSERT INTO erasures (project_id, seq, records, erased_at) VALUES ($1, $2, $3, $4)",
-        &[&project, &seq, &tally.records(), &at],
+        &[&project, &seq, &tally.erasure_records(), &at],
     )
     .await
     .map_err(db_err)?;

@@ -17,7 +17,7 @@ ALTER TABLE projects ADD COLUMN information_sheet TEXT;
 -- is forgotten; NULL keeps them.
 ALTER TABLE projects ADD COLUMN retention_months INTEGER CHECK (retention_months BETWEEN 0 AND 1200);
 
--- A forgotten carer, named by the ids of the records that held their code (JSON array of
+-- A forgotten carer, named by the ids of the roster entries that held their code (JSON array of
 -- UUIDs), never by the code: tablets learn the code from the records of these they hold.
 -- Numbered in the project's counter so each tablet's next pull brings it.
 CREATE TABLE erasures (

@@ -11,6 +11,7 @@
 
 use crate::records::next_seq;
 use crate::{db_err, parse_time, parse_uuid, project_exists};
+use campo_core::barrier::BARRIER_LOG;
 use campo_core::consent::InformationSheet;
 use campo_core::Instrument;
 use campo_server_store::carer_export::{self, CarerExport, ExportRows, HeldRoster};
@@ -196,17 +197,21 @@ fn forget_in_transaction(
         return Err(nothing_held(project));
     }
 
-    // Numbers in the project's counter: each rewritten record's current revision, each
-    // changed review (so its vault pulls the scrubbed note), then the erasure itself.
+    // Numbers in the project's counter: the current revision of each rewritten record
+    // other vaults pull (meetings, barrier forms; never answers, whose numbers side by
+    // side would tie one carer's answers together), each changed review (so its vault
+    // pulls the scrubbed note), then the erasure itself.
     let mut seq = next_seq(&tx, project, 0)?;
     for id in tally.changed_records() {
-        seq += 1;
-        tx.execute(
-            "UPDATE records SET pseq = ?2 WHERE seq = ( \
-               SELECT seq FROM records WHERE id = ?1 ORDER BY revision DESC, seq DESC LIMIT 1)",
-            params![id.to_string(), seq],
-        )
-        .map_err(db_err)?;
+        let n = tx
+            .execute(
+                "UPDATE records SET pseq = ?2 WHERE seq = ( \
+                   SELECT seq FROM records WHERE id = ?1 ORDER BY revision DESC, seq DESC LIMIT 1) \
+                 AND (kind = 'meeting' OR instrument_id = ?3)",
+                params![id.to_string(), seq + 1, BARRIER_LOG],
+            )
+            .map_err(db_err)?;
+        seq += n as i64;
     }
     for (id, comment) in &comments {
         seq += 1;
@@ -218,7 +223,7 @@ fn forget_in_transaction(
         tally.review_changed();
     }
     seq += 1;
-    let records = tally.records();
+    let records = tally.erasure_records();
     tx.execute(
         "INSERT INTO erasures (project_id, seq, records, erased_at) VALUES (?1, ?2, ?3, ?4)",
         params![

@@ -241,16 +241,19 @@ impl Tally {
             && self.push_answers_changed == 0
     }
 
-    /// The records rewritten (not deleted), in id order: each gets a new number in the
-    /// project's counter so that tablets holding a copy (another vault's meeting or barrier
-    /// form) pull the scrubbed one.
+    /// The records rewritten (not deleted), in id order. Those another vault holds a copy
+    /// of (meetings, barrier forms) get a new number in the project's counter so that
+    /// tablets pull the scrubbed one.
     pub fn changed_records(&self) -> Vec<Uuid> {
         self.changed.difference(&self.deleted).copied().collect()
     }
 
-    /// Every record changed or deleted, sorted, once each: what the erasure lists.
-    pub fn records(&self) -> Vec<Uuid> {
-        self.changed.union(&self.deleted).copied().collect()
+    /// What the erasure lists: the roster entries deleted, sorted. Never the submissions:
+    /// kept beside each other forever, their ids would tell which answers were one
+    /// carer's, and so pair again what forgetting unpaired. A tablet learns the code from
+    /// its own roster entry, and gets the other vaults' scrubbed meetings by pull.
+    pub fn erasure_records(&self) -> Vec<Uuid> {
+        self.deleted.iter().copied().collect()
     }
 
     pub fn summary(&self, project: &str, seq: u64, erased_at: DateTime<Utc>) -> ErasureSummary {
@@ -258,7 +261,7 @@ impl Tally {
             project: project.to_string(),
             seq,
             erased_at,
-            records: self.records(),
+            records: self.erasure_records(),
             records_changed: self.changed_records().len() as u64,
             revisions_changed: self.revisions_changed,
             records_deleted: self.deleted.len() as u64,
@@ -276,7 +279,7 @@ pub struct ErasureSummary {
     /// The erasure's number in the project's counter: tablets' next pull brings it.
     pub seq: u64,
     pub erased_at: DateTime<Utc>,
-    /// The ids of the records changed or deleted, sorted (what the erasure row lists).
+    /// The ids of the roster entries deleted, sorted (what the erasure row lists).
     pub records: Vec<Uuid>,
     /// Meetings and submissions rewritten, and how many revisions of them.
     pub records_changed: u64,

@@ -582,9 +582,9 @@ pub trait Store: Send + Sync + 'static {
     /// push): every roster code record of the code is deleted (all revisions); every
     /// revision of every meeting and submission of the project is scrubbed by campo-core's
     /// erasure rules and its body and content hash rewritten (hashed as a push hashes), and
-    /// the current revision of each renumbered so tablets pull the scrubbed copy; review
-    /// comments and stored push answers lose the code. One erasure is numbered last in the
-    /// counter, listing the ids of the records changed or deleted. `Invalid` for something
+    /// the current revision of each meeting and barrier form renumbered so tablets pull the
+    /// scrubbed copy; review comments and stored push answers lose the code. One erasure is
+    /// numbered last in the counter, listing the ids of the roster entries deleted. `Invalid` for something
     /// that is no roster code, `NotFound` for an unknown project or when nothing holds the
     /// code ([`carers::nothing_held`]); both change nothing. The code is never logged.
     async fn forget_carer(

@@ -209,10 +209,12 @@ fn the_store_forgets_in_one_numbered_step(db: TestDb) {
     let summary = rt
         .block_on(store.forget_carer("default", CODE, at_))
         .unwrap();
-    // Five records renumbered, one review, then the erasure: the counter's new top.
-    assert_eq!(summary.seq, counter + 5 + 1 + 1);
+    // The three records other vaults pull renumbered (two meetings, the barrier form; not
+    // the quizzes), one review, then the erasure: the counter's new top.
+    assert_eq!(summary.seq, counter + 3 + 1 + 1);
     assert_eq!(pull_from(&srv, &d.a, 0).cursor, summary.seq);
-    assert_eq!(summary.records.len(), 7);
+    // The two roster entries, and nothing that would pair the carer's answers again.
+    assert_eq!(summary.records.len(), 2);
     assert_eq!(summary.erased_at, at_);
     let erased_at = db.query_text(
         "SELECT erased_at FROM erasures",

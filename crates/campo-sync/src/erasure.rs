@@ -1,5 +1,5 @@
 //! Carers the office forgot, as pull brings them (`PullResponse::erasures`): each names
-//! the records that held the code, and the vault forgets the code everywhere it holds it
+//! the roster entries that held the code, and the vault forgets the code everywhere it holds it
 //! (campo-store's `apply_erasures`, one transaction per pull page). The settings this crate keeps that may hold free text
 //! naming a carer are scrubbed in the same transaction: the office's review notes
 //! (comments) and the server's refusals (reasons).

@@ -706,12 +706,12 @@ pub struct RetiredInstrument {
     pub version: u32,
 }
 
-/// A carer the office has forgotten, named by the records that held their code (roster
-/// entries, submissions, meetings), never by the code: the server keeps nothing that leads
-/// back to it. A tablet learns the code from the records of these it holds (its roster
-/// entry, a submission's respondent), then removes it from everything it keeps and deletes
-/// the roster entry with the name and contact. Ids are random and say nothing of the
-/// carer.
+/// A carer the office has forgotten, named by the ids of the roster entries that held
+/// their code (deleted on the server), never by the code, and never by their submissions,
+/// whose ids side by side would pair their answers again. A tablet learns the code from its
+/// own roster entry among these (a submission's respondent too, should an older server
+/// name one), then removes it from everything it keeps and deletes the entry with the name
+/// and contact.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Erasure {

@@ -1,5 +1,5 @@
-//! Forgetting a carer the office forgot: the server names the records that held the code
-//! (`campo_wire::Erasure`, ids only), the tablet learns the code from those it holds (a
+//! Forgetting a carer the office forgot: the server names the roster entries that held the
+//! code (`campo_wire::Erasure`, ids only), the tablet learns the code from those it holds (a
 //! roster entry's, any revision; a submission's respondent; never a meeting, whose
 //! attendance lists many codes), then
 //! - deletes every revision of the roster entry with that code, name, contact and consent
