@@ -502,7 +502,7 @@ mod tests {
     }
 
     #[test]
-    fn the_tally_lists_every_record_once_in_order() {
+    fn the_tally_counts_every_record_once_and_the_erasure_lists_the_roster_entries() {
         let mut t = Tally::default();
         assert!(t.is_empty());
         let (a, b, c) = (Uuid::from_u128(9), Uuid::from_u128(4), Uuid::from_u128(6));
@@ -512,7 +512,9 @@ mod tests {
         t.record_deleted(c, 2);
         t.record_deleted(c, 2);
         assert!(!t.is_empty());
-        assert_eq!(t.records(), vec![b, c, a]);
+        let d = Uuid::from_u128(1);
+        t.record_deleted(d, 1);
+        assert_eq!(t.erasure_records(), vec![d, c]);
         assert_eq!(t.changed_records(), vec![b, a]);
         let s = t.summary("p", 7, at());
         assert_eq!(
@@ -522,11 +524,11 @@ mod tests {
                 s.records_deleted,
                 s.revisions_deleted
             ),
-            (2, 3, 1, 2)
+            (2, 3, 2, 3)
         );
         assert_eq!(
             s.counts(),
-            "records changed 2 (3 revisions), deleted 1 (2 revisions); review comments 0; \
+            "records changed 2 (3 revisions), deleted 2 (3 revisions); review comments 0; \
              push answers 0"
         );
         let mut only_a_comment = Tally::default();
