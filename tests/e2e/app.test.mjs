@@ -509,6 +509,144 @@ test("the roster moves to a new tablet, the outreach counters are kept, a quiz a
   }
 });
 
+/** Whether the respondent choice of the quiz offers `code`, and what the screen says of it. */
+async function quizChoice(d, code) {
+  return d.exec(
+    "const s = document.querySelector('#resp-' + arguments[0]); const o = s.querySelector('option[value=\"' + arguments[1] + '\"]');" +
+      "const note = document.querySelector('#no-consent-' + arguments[0]);" +
+      "return {disabled: o.disabled, label: o.textContent.trim(), value: s.value, describedBy: s.getAttribute('aria-describedby'), note: note && note.textContent.trim()};",
+    [QUIZ, code],
+  );
+}
+
+/** A carer without consent in force: listed, not choosable for the coded quiz, refused by the vault. */
+async function assertCannotAnswer(d, code, name, meetingId) {
+  await d.find(`#no-consent-${QUIZ}`);
+  const choice = await quizChoice(d, code);
+  assert.equal(choice.disabled, true, `${code} can be chosen: ${JSON.stringify(choice)}`);
+  assert.equal(choice.label, `${code} ${name} — no consent`);
+  assert.notEqual(choice.value, code, "a carer without consent is not the one chosen");
+  assert.equal(choice.describedBy, `no-consent-${QUIZ}`);
+  assert.equal(
+    choice.note,
+    "Carers without consent in force for questionnaires are listed but cannot be chosen: record their consent on the Participants page.",
+  );
+  // As a person sees it (once): the choice left empty, the reason under it.
+  await shot(d, "meeting-no-consent", { scrollTo: `#inst-${QUIZ}` });
+  // Chosen all the same (as a script could), the quiz still cannot start...
+  await d.select(`#resp-${QUIZ}`, code);
+  assert.equal(await d.exec("return document.querySelector(arguments[0]).disabled", [`#start-${QUIZ}`]), true);
+  // ...and the vault refuses its first answer: the gate is not the screen's alone.
+  const version = (await d.invoke("meeting_view", { id: meetingId })).ok.instruments.find((i) => i.id === QUIZ).version;
+  const draft = { id: null, meeting_id: meetingId, instrument_id: QUIZ, instrument_version: version, respondent: code, phase: "post", replaces: null, answers: {} };
+  assert.equal((await d.invoke("save_answers", { draft })).err?.code, "consent_missing");
+  // The satisfaction survey is anonymous: no consent asked, open to everyone present.
+  assert.equal((await d.findAll("#no-consent-training_satisfaction")).length, 0);
+  assert.equal(await d.exec("return document.querySelector('#start-training_satisfaction').disabled"), false);
+}
+
+async function openMeeting(d) {
+  await d.click("#nav-meetings");
+  await d.click(".meeting-item");
+  await d.find("#meeting-title");
+}
+
+test("consent to the project's information sheet gates the coded quiz; given then withdrawn, the history reaches the server without the name", async () => {
+  const SHEET_EN = "Campo keeps your answers under a code, never under your name.\nYou may withdraw at any time; what was already sent stays.";
+  const SHEET_IT = "Campo conserva le risposte con un codice, mai con il nome.\nPuoi ritirare il consenso in qualsiasi momento.";
+  const [CODE, NAME, CONTACT] = ["C20", "Giulia Ferraris", "035 918273"];
+  const dir = tempDir("campo-e2e-sheet-");
+  writeFileSync(join(dir, "it.txt"), SHEET_IT + "\n");
+  writeFileSync(join(dir, "en.txt"), SHEET_EN + "\n");
+  const server = await startServer();
+  server.cli(["projects", "set-information-sheet", "default", "--version", "2026-01", "--it", join(dir, "it.txt"), "--en", join(dir, "en.txt")]);
+  const app = await startApp();
+  const d = app.d;
+  try {
+    // 1. The pull carries the project's sheet to the tablet.
+    await firstRun(d, server, server.enroll("Tablet Val Cavallina"));
+    await syncNow(d);
+    const sheet = (await d.invoke("roster")).ok.information_sheet;
+    assert.deepEqual(sheet, { version: "2026-01", text: { it: SHEET_IT, en: SHEET_EN } });
+
+    // 2. On the roster without consent: present at the course, but not choosable for its quiz.
+    await d.click("#nav-roster");
+    await d.type("#roster-code", CODE);
+    await d.type("#roster-name", NAME);
+    await d.type("#roster-contact", CONTACT);
+    await d.click("#roster-save");
+    await d.waitText("#roster-list-h", (t) => t.includes("(1)"));
+    assert.equal((await d.findAll("#no-sheet")).length, 0, "the project has a sheet now");
+    const entry = `.roster-entry[data-code='${CODE}']`;
+    assert.equal(await d.text(`${entry} .consent-state`), "Consent: No consent recorded");
+    await newMeeting(d, "training_course", "Oratorio San Giorgio", "Respite at home");
+    await d.click(".attend");
+    await d.click("#save-attendance");
+    await d.find("#attendance-saved");
+    const meetingId = (await d.invoke("list_meetings")).ok[0].id;
+    await assertCannotAnswer(d, CODE, NAME, meetingId);
+
+    // 3. Consent recorded on the roster, with the sheet's text in front of the carer.
+    await d.click("#nav-roster");
+    await d.click(`${entry} .record-consent`);
+    await d.find("#consent-form");
+    assert.equal(await d.text("#consent-h"), `Consent of ${CODE}`);
+    assert.equal(await d.text("#sheet-version"), "Information sheet, version 2026-01");
+    assert.equal((await d.text("#sheet-text")).replace(/\s+/g, " "), SHEET_EN.replace(/\s+/g, " "));
+    assert.equal(await d.exec("return document.querySelector('#consent-confirm').disabled"), true, "nothing ticked yet");
+    await d.click("#scope-questionnaires");
+    await d.waitEnabled("#consent-confirm");
+    await shot(d, "roster-consent");
+    await d.click("#consent-confirm");
+    await d.waitText("#roster-status", (t) => t === "Consent recorded.");
+    assert.match(await d.text(`${entry} .consent-state`), /^Consent: Consent since \d{4}-\d{2}-\d{2} \(sheet 2026-01\): questionnaires under the code$/);
+
+    await openMeeting(d);
+    assert.equal((await d.findAll(`#no-consent-${QUIZ}`)).length, 0, "no carer present is without consent");
+    const allowed = await quizChoice(d, CODE);
+    assert.equal(allowed.disabled, false);
+    assert.equal(allowed.value, CODE, "the carer with consent is the one chosen");
+    await quiz(d, CODE, "pre", RIGHT);
+    await d.waitText("#collected-count", (t) => t === "1");
+
+    // 4. Consent withdrawn, after a confirmation: no new quiz under the code.
+    await d.click("#nav-roster");
+    await d.click(`${entry} .withdraw-consent`);
+    await d.find("#withdraw-confirm-box");
+    assert.equal(await d.text("#withdraw-h"), `Withdraw the consent of ${CODE}?`);
+    await shot(d, "roster-withdraw");
+    await d.click("#withdraw-confirm");
+    await d.waitText("#roster-status", (t) => t === "Consent withdrawn.");
+    assert.match(await d.text(`${entry} .consent-state`), /^Consent: Consent withdrawn on \d{4}-\d{2}-\d{2}$/);
+    assert.equal((await d.findAll(`${entry} .withdraw-consent`)).length, 0);
+    await openMeeting(d);
+    await assertCannotAnswer(d, CODE, NAME, meetingId);
+    await d.waitText("#collected-count", (t) => t === "1");
+
+    // 5. On the server: the tablet's history, given then withdrawn, and no name anywhere.
+    const history = (await d.invoke("roster")).ok.carers.find((c) => c.code === CODE).consent;
+    assert.deepEqual(history.map((s) => s.event), ["given", "withdrawn"]);
+    await syncNow(d);
+    const held = JSON.parse(server.cli(["carers", "export", CODE, "--project", "default"]));
+    assert.equal(held.code, CODE);
+    assert.equal(held.consent.length, 1, "one roster entry, from one tablet");
+    assert.deepEqual(held.consent[0].history, history);
+    assert.equal(held.consent[0].history[0].sheet_version, "2026-01");
+    assert.deepEqual(held.consent[0].history[0].covers, ["questionnaires"]);
+    assert.equal(held.attendances.length, 1);
+    assert.equal(held.submissions.length, 1, "the quiz given under consent, and nothing after the withdrawal");
+    const dump = execFileSync("sqlite3", [server.db, ".dump"], { encoding: "utf8", maxBuffer: 64 << 20 });
+    assert.match(dump, /"withdrawn"/, "the server's records are plain text: what is absent is absent");
+    for (const secret of [NAME, "Ferraris", "Giulia", CONTACT]) {
+      assert.ok(!JSON.stringify(held).includes(secret), `the carer export holds ${secret}`);
+      assert.ok(!dump.includes(secret), `the server's database holds ${secret}`);
+    }
+  } finally {
+    await app.stop();
+    await server.stop();
+  }
+});
+
 /**
  * Fills in the facilitator's barrier log form: `picks` clicks a choice per item, `texts`
  * types into text items (in that order, so that an item shown by a choice is there).
@@ -638,5 +776,6 @@ test("a co-assessment workshop: who took part, three barriers, one followed up, 
 
 test("every screen passes axe-core's WCAG 2.1 AA rules", () => {
   assert.ok(seen.size >= 19, `screens checked: ${[...seen].join(", ")}`);
+  for (const name of ["meeting-no-consent", "roster-consent", "roster-withdraw"]) assert.ok(seen.has(name), `${name} not checked`);
   assert.deepEqual(violations, []);
 });

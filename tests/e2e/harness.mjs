@@ -1,9 +1,9 @@
 // The real parts the end-to-end tests run against: a campo-server on a loopback port and
 // tauri-driver (which starts WebKitWebDriver, which starts the app).
 import { spawn, execFileSync } from "node:child_process";
-import { mkdtempSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdtempSync, mkdirSync, readdirSync, readFileSync, readlinkSync, realpathSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { basename, join, resolve } from "node:path";
+import { join, resolve } from "node:path";
 import net from "node:net";
 import { Driver, sleep } from "./webdriver.mjs";
 
@@ -107,8 +107,9 @@ export async function startApp(env = {}, { dataDir = tempDir("campo-e2e-app-") }
     },
     /** SIGKILL to the app itself, as a flat battery or the system's task killer would. */
     async kill() {
-      // By exact process name: a pattern on the path would also match campo-server.
-      execFileSync("pkill", ["-KILL", "-x", basename(APP_BIN).slice(0, 15)]);
+      // Only this instance's app: the one running APP_BIN with this data directory (never
+      // by name, which would also end every other app on the machine).
+      killAppOf(dataDir);
       await sleep(500);
       driver.kill("SIGTERM");
       await new Promise((ok) => (driver.exitCode !== null ? ok() : driver.once("exit", ok)));
@@ -130,6 +131,26 @@ function killEverythingOf(dataDir) {
       // Gone already, or not ours to read.
     }
   }
+}
+
+/** The app process of one instance (APP_BIN, started with `dataDir`), SIGKILLed. */
+function killAppOf(dataDir) {
+  const mark = `CAMPO_DATA_DIR=${dataDir}\0`;
+  const app = realpathSync(APP_BIN);
+  let killed = 0;
+  for (const pid of readdirSync("/proc").filter((n) => /^\d+$/.test(n))) {
+    try {
+      // A binary rebuilt under a running app reads back as "<path> (deleted)".
+      const exe = readlinkSync(`/proc/${pid}/exe`).replace(/ \(deleted\)$/, "");
+      if (exe === app && readFileSync(`/proc/${pid}/environ`).includes(mark)) {
+        process.kill(Number(pid), "SIGKILL");
+        killed++;
+      }
+    } catch {
+      // Gone already, or not ours to read.
+    }
+  }
+  if (killed === 0) throw new Error(`no app running with ${dataDir}`);
 }
 
 const SIZES = [
