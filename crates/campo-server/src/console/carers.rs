@@ -14,7 +14,7 @@ use super::Actor;
 use crate::http::error::ApiErr;
 use crate::http::State;
 use crate::store::{CarerExport, StorageError};
-use axum::extract::{ConnectInfo, RawQuery, State as AxState};
+use axum::extract::{ConnectInfo, Path, RawQuery, State as AxState};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Form;
@@ -224,11 +224,13 @@ fn held(export: &CarerExport, who: &SignedIn, form: &CarerForm, lang: Lang) -> M
     }
 }
 
-/// `POST /carers/look`: what the project holds under the code, on the page.
-pub async fn look(
+/// `POST /carers/look`, `/carers/export`, `/carers/forget`: the form checked once (token,
+/// origin, role, project), then the action.
+pub async fn on_action(
     AxState(state): AxState<State>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     who: SignedIn,
+    Path(action): Path<String>,
     RawQuery(q): RawQuery,
     headers: HeaderMap,
     Form(form): Form<CarerForm>,
@@ -237,6 +239,23 @@ pub async fn look(
     if let Some(r) = checked(&state, &who, &headers, &form, lang) {
         return r;
     }
+    match action.as_str() {
+        "look" => look(&state, peer, &who, &headers, form, lang).await,
+        "export" => export(&state, peer, &who, &headers, form, lang).await,
+        "forget" => forget(&state, peer, &who, &headers, form, lang).await,
+        _ => not_found(&who, lang, HERE),
+    }
+}
+
+/// What the project holds under the code, on the page.
+async fn look(
+    state: &State,
+    peer: SocketAddr,
+    who: &SignedIn,
+    headers: &HeaderMap,
+    form: CarerForm,
+    lang: Lang,
+) -> Response {
     let code = form.code.trim();
     match state
         .store
@@ -244,50 +263,46 @@ pub async fn look(
         .await
     {
         Ok(export) => {
-            Actor::of(&state, &who, peer, &headers)
+            Actor::of(state, who, peer, headers)
                 .log(
-                    &state,
+                    state,
                     "carer_looked_up",
                     Some(form.project.clone()),
                     None,
                     None,
                 )
                 .await;
-            let body = held(&export, &who, &form, lang);
-            frame(&who, lang, HERE, t("carers", lang), body)
+            let body = held(&export, who, &form, lang);
+            frame(who, lang, HERE, t("carers", lang), body)
         }
-        Err(e) => refused(&who, &form, lang, e),
+        Err(e) => refused(who, &form, lang, e),
     }
 }
 
-/// `POST /carers/export`: the same as `campo-server carers export`, as a JSON download.
-pub async fn export(
-    AxState(state): AxState<State>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
-    who: SignedIn,
-    RawQuery(q): RawQuery,
-    headers: HeaderMap,
-    Form(form): Form<CarerForm>,
+/// The same as `campo-server carers export`, as a JSON download.
+async fn export(
+    state: &State,
+    peer: SocketAddr,
+    who: &SignedIn,
+    headers: &HeaderMap,
+    form: CarerForm,
+    lang: Lang,
 ) -> Response {
-    let lang = lang(q.as_deref(), &headers);
-    if let Some(r) = checked(&state, &who, &headers, &form, lang) {
-        return r;
-    }
     let export = match state
         .store
         .carer_export(&form.project, form.code.trim(), chrono::Utc::now())
         .await
     {
         Ok(export) => export,
-        Err(e) => return refused(&who, &form, lang, e),
+        Err(e) => return refused(who, &form, lang, e),
     };
     let json = match serde_json::to_vec_pretty(&export) {
         Ok(j) => j,
         Err(e) => return ApiErr::internal(e).into_response(),
     };
-    Actor::of(&state, &who, peer, &headers)
+    Actor::of(state, who, peer, headers)
         .log(
-            &state,
+            state,
             "carer_exported",
             Some(form.project.clone()),
             None,
@@ -307,23 +322,19 @@ pub async fn export(
     r
 }
 
-/// `POST /carers/forget`: the code removed from every record of the project; tablets
+/// The code removed from every record of the project; tablets
 /// apply it at their next sync.
-pub async fn forget(
-    AxState(state): AxState<State>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
-    who: SignedIn,
-    RawQuery(q): RawQuery,
-    headers: HeaderMap,
-    Form(form): Form<CarerForm>,
+async fn forget(
+    state: &State,
+    peer: SocketAddr,
+    who: &SignedIn,
+    headers: &HeaderMap,
+    form: CarerForm,
+    lang: Lang,
 ) -> Response {
-    let lang = lang(q.as_deref(), &headers);
-    if let Some(r) = checked(&state, &who, &headers, &form, lang) {
-        return r;
-    }
     if form.confirm.as_deref() != Some("yes") {
         return outcome(
-            &who,
+            who,
             &form,
             lang,
             StatusCode::UNPROCESSABLE_ENTITY,
@@ -336,9 +347,9 @@ pub async fn forget(
         .await
     {
         Ok(summary) => {
-            Actor::of(&state, &who, peer, &headers)
+            Actor::of(state, who, peer, headers)
                 .log(
-                    &state,
+                    state,
                     "carer_forgotten",
                     Some(form.project.clone()),
                     None,
@@ -346,13 +357,13 @@ pub async fn forget(
                 )
                 .await;
             outcome(
-                &who,
+                who,
                 &form,
                 lang,
                 StatusCode::OK,
                 html! { p.notice role="status" { (t("carer_forgotten", lang)) " (" (summary.counts()) ")" } },
             )
         }
-        Err(e) => refused(&who, &form, lang, e),
+        Err(e) => refused(who, &form, lang, e),
     }
 }

@@ -93,9 +93,7 @@ pub fn router() -> Router<State> {
         .route("/projects/{id}/targets", post(projects::set_targets))
         .route("/projects/{id}/privacy", post(project_privacy::set_privacy))
         .route("/carers", get(carers::page))
-        .route("/carers/look", post(carers::look))
-        .route("/carers/export", post(carers::export))
-        .route("/carers/forget", post(carers::forget))
+        .route("/carers/{action}", post(carers::on_action))
         .layer(axum::extract::DefaultBodyLimit::max(MAX_FORM_BYTES))
         .layer(axum::middleware::map_response(headers::console_headers))
 }

@@ -3,9 +3,8 @@
 //! sync) and the retention period after the pilot's end, after which
 //! `campo-server retention apply` forgets every carer's code.
 
-use super::access::Area;
 use super::labels::t;
-use super::pages::{lang, not_found};
+use super::pages::lang;
 use super::session::SignedIn;
 use super::Actor;
 use crate::http::error::ApiErr;
@@ -95,21 +94,13 @@ pub async fn set_privacy(
     Form(form): Form<PrivacyForm>,
 ) -> Response {
     let lang = lang(q.as_deref(), &headers);
-    if let Some(r) = who.refused(
-        &state.console,
-        &headers,
-        &form.csrf,
-        Area::Administration,
-        lang,
-        "/projects",
-    ) {
-        return r;
-    }
-    let project = match state.store.project(&id).await {
-        Ok(Some(p)) => p,
-        Ok(None) => return not_found(&who, lang, "/projects"),
-        Err(e) => return ApiErr::from(e).into_response(),
-    };
+    let project =
+        match super::projects::project_to_change(&state, &who, &headers, &form.csrf, &id, lang)
+            .await
+        {
+            Ok(p) => p,
+            Err(r) => return r,
+        };
     let months = match form.months() {
         Ok(m) => m,
         Err(why) => return super::projects::render(&state, &who, lang, Some(&why)).await,

@@ -191,6 +191,33 @@ pub async fn add(
     Redirect::to("/projects").into_response()
 }
 
+/// The project an admin's form changes: the form checked (token, origin, role), then the
+/// project found; the page to answer with otherwise.
+pub async fn project_to_change(
+    state: &State,
+    who: &SignedIn,
+    headers: &HeaderMap,
+    csrf: &str,
+    id: &str,
+    lang: Lang,
+) -> Result<Project, Response> {
+    if let Some(r) = who.refused(
+        &state.console,
+        headers,
+        csrf,
+        Area::Administration,
+        lang,
+        "/projects",
+    ) {
+        return Err(r);
+    }
+    match state.store.project(id).await {
+        Ok(Some(p)) => Ok(p),
+        Ok(None) => Err(not_found(who, lang, "/projects")),
+        Err(e) => Err(ApiErr::from(e).into_response()),
+    }
+}
+
 #[derive(Deserialize)]
 pub struct TargetsForm {
     csrf: String,
@@ -217,20 +244,9 @@ pub async fn set_targets(
     Form(form): Form<TargetsForm>,
 ) -> Response {
     let lang = lang(q.as_deref(), &headers);
-    if let Some(r) = who.refused(
-        &state.console,
-        &headers,
-        &form.csrf,
-        Area::Administration,
-        lang,
-        "/projects",
-    ) {
-        return r;
-    }
-    let project = match state.store.project(&id).await {
-        Ok(Some(p)) => p,
-        Ok(None) => return not_found(&who, lang, "/projects"),
-        Err(e) => return ApiErr::from(e).into_response(),
+    let project = match project_to_change(&state, &who, &headers, &form.csrf, &id, lang).await {
+        Ok(p) => p,
+        Err(r) => return r,
     };
     let date = |s: &str| s.trim().parse::<NaiveDate>().ok();
     let targets = Targets {
