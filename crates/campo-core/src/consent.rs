@@ -20,7 +20,7 @@ pub const SHEET_VERSION_MAX: usize = 64;
 pub const SHEET_TEXT_MAX: usize = 20_000;
 
 /// What a carer may agree to, each on its own.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
@@ -43,8 +43,11 @@ impl ConsentScope {
     }
 }
 
-/// One step of a carer's consent history.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+/// One step of a carer's consent history. Its rules (a version of 1 to 64 characters, one
+/// or both purposes each once, dates in order, a withdrawal only of consent in force) are
+/// judged record by record ([`check_history`]), so the API document states none of them:
+/// a push is never refused whole for a step.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(tag = "event", rename_all = "snake_case")]
@@ -52,9 +55,7 @@ pub enum ConsentEvent {
     /// Consent given, after the carer was shown `sheet_version` of the information sheet.
     Given {
         date: NaiveDate,
-        #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 64))]
         sheet_version: String,
-        #[cfg_attr(feature = "openapi", schema(min_items = 1, max_items = 2))]
         covers: Vec<ConsentScope>,
     },
     /// Consent withdrawn: nothing new is collected under the code from this date.
@@ -65,6 +66,46 @@ impl ConsentEvent {
     pub fn date(&self) -> NaiveDate {
         match self {
             ConsentEvent::Given { date, .. } | ConsentEvent::Withdrawn { date } => *date,
+        }
+    }
+}
+
+// Read by hand: serde's derived readers also take a variant's index (`"event": 0`),
+// which the API document says is no step; only the names are.
+impl<'de> Deserialize<'de> for ConsentScope {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let name = String::deserialize(d)?;
+        ConsentScope::ALL
+            .into_iter()
+            .find(|s| s.as_str() == name)
+            .ok_or_else(|| serde::de::Error::unknown_variant(&name, &["questionnaires", "contact"]))
+    }
+}
+
+impl<'de> Deserialize<'de> for ConsentEvent {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        use serde::de::Error;
+        /// Whatever else a step carries is dropped, so it is never stored or sent on.
+        #[derive(Deserialize)]
+        struct Step {
+            event: String,
+            date: NaiveDate,
+            sheet_version: Option<String>,
+            covers: Option<Vec<ConsentScope>>,
+        }
+        let step = Step::deserialize(d)?;
+        match step.event.as_str() {
+            "given" => Ok(ConsentEvent::Given {
+                date: step.date,
+                sheet_version: step
+                    .sheet_version
+                    .ok_or_else(|| D::Error::missing_field("sheet_version"))?,
+                covers: step
+                    .covers
+                    .ok_or_else(|| D::Error::missing_field("covers"))?,
+            }),
+            "withdrawn" => Ok(ConsentEvent::Withdrawn { date: step.date }),
+            other => Err(D::Error::unknown_variant(other, &["given", "withdrawn"])),
         }
     }
 }
@@ -264,6 +305,21 @@ mod tests {
             serde_json::from_str(r#"{"event":"withdrawn","date":"2026-03-04","name":"x"}"#)
                 .unwrap();
         assert!(!serde_json::to_string(&extra).unwrap().contains("name"));
+        // Only the names: not a variant's index, not a step without what it needs.
+        for bad in [
+            r#"{"event":0,"date":"2026-03-04","sheet_version":"v","covers":["contact"]}"#,
+            r#"{"event":"given","date":"2026-03-04","sheet_version":"v","covers":[0]}"#,
+            r#"{"event":"given","date":"2026-03-04","covers":["contact"]}"#,
+            r#"{"event":"given","date":"2026-03-04","sheet_version":"v"}"#,
+            r#"{"event":"revoked","date":"2026-03-04"}"#,
+            r#"{"event":"withdrawn"}"#,
+        ] {
+            assert!(serde_json::from_str::<ConsentEvent>(bad).is_err(), "{bad}");
+        }
+        let round: ConsentEvent =
+            serde_json::from_value(serde_json::to_value(given(2, &ConsentScope::ALL)).unwrap())
+                .unwrap();
+        assert_eq!(round, given(2, &ConsentScope::ALL));
     }
 
     #[test]

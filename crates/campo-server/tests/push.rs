@@ -66,6 +66,16 @@ fn bad_bodies_are_refused_and_change_nothing(db: TestDb) {
         error_of(post(b"{\"batch_id\": 5, \"records\": []}".to_vec(), false)),
         (StatusCode::UNPROCESSABLE_ENTITY, "invalid_request".into())
     );
+    // A consent step named by a number is no step: the whole push is refused.
+    let numbered = format!(
+        r#"{{"batch_id":"{}","records":[{{"id":"{}","revision":1,"kind":"roster_code","body":{{"code":"C-9","consent":[{{"event":0,"date":"2026-01-01","sheet_version":"v1","covers":["contact"]}}]}}}}]}}"#,
+        Uuid::now_v7(),
+        Uuid::now_v7()
+    );
+    assert_eq!(
+        error_of(post(numbered.into_bytes(), false)),
+        (StatusCode::UNPROCESSABLE_ENTITY, "invalid_request".into())
+    );
     assert_eq!(
         error_of(post(b"not gzip at all".to_vec(), true)),
         (StatusCode::BAD_REQUEST, "bad_gzip".into())
@@ -95,7 +105,6 @@ fn bad_bodies_are_refused_and_change_nothing(db: TestDb) {
         (StatusCode::PAYLOAD_TOO_LARGE, "too_many_records".into())
     );
     assert_eq!(db.counts(), before, "a refused request changes nothing");
-
     // Records refused one by one, in a batch that is otherwise fine.
     let mut unknown = satisfaction(m.id, 0);
     unknown.instrument_id = "no_such_instrument".into();
@@ -130,6 +139,13 @@ fn bad_bodies_are_refused_and_change_nothing(db: TestDb) {
         revision: 1,
         body: RecordBody::Meeting(inner),
     };
+    // A consent history whose steps break the rules (a withdrawal of nothing).
+    let history = record(RecordBody::RosterCode(RosterCode {
+        code: "C-9".into(),
+        consent: vec![campo_core::consent::ConsentEvent::Withdrawn {
+            date: chrono::NaiveDate::from_ymd_opt(2026, 1, 1).unwrap(),
+        }],
+    }));
     let req = batch(vec![
         record(RecordBody::Submission(unknown)),
         record(RecordBody::Submission(future)),
@@ -137,9 +153,10 @@ fn bad_bodies_are_refused_and_change_nothing(db: TestDb) {
         record(RecordBody::Meeting(conflict)),
         kind,
         mismatch,
+        history,
     ]);
     let resp = push(&server, &device.token, &req);
-    assert_eq!(resp.results.len(), 6);
+    assert_eq!(resp.results.len(), 7);
     let answers: Vec<(String, String)> = resp
         .results
         .iter()
@@ -164,6 +181,11 @@ fn bad_bodies_are_refused_and_change_nothing(db: TestDb) {
     assert!(answers[3].1.contains("revision conflict"), "{answers:?}");
     assert_eq!(answers[4].0, "kind_mismatch");
     assert_eq!(answers[5].0, "record_mismatch");
+    assert_eq!(answers[6].0, "consent_invalid");
+    assert!(
+        answers[6].1.contains("withdrawn when no consent"),
+        "{answers:?}"
+    );
     let after = db.counts();
     assert_eq!(
         after.record_revisions, before.record_revisions,

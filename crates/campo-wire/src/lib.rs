@@ -248,9 +248,9 @@ pub struct RosterCode {
     pub code: String,
     /// The carer's consent history, oldest first (`campo_core::consent`): what the project
     /// shows when asked. Left out when there is none, so codes stored before it keep their
-    /// bytes.
+    /// bytes. At most 100 steps; a history that breaks its rules is refused on its own
+    /// (`consent_invalid`, `information_sheet_invalid`), never the whole push.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    #[cfg_attr(feature = "openapi", schema(max_items = 100))]
     pub consent: Vec<ConsentEvent>,
 }
 
@@ -522,10 +522,7 @@ impl Record {
         }
         match &self.body {
             RecordBody::Meeting(m) if m.revision == 0 => Some(revision("the meeting's")),
-            RecordBody::RosterCode(r) => check_roster_code(&r.code)
-                .err()
-                .or_else(|| check_history(&r.consent).err().map(Into::into))
-                .map(Into::into),
+            RecordBody::RosterCode(r) => check_roster_code(&r.code).err().map(Into::into),
             RecordBody::Outreach(o) => match check_outreach(o) {
                 Err(e) => Some(e.into()),
                 Ok(()) if !is_month(&o.period) => {
@@ -560,6 +557,11 @@ impl Record {
                 "the submission's id {} differs from the record's {}",
                 s.id, self.id
             ))),
+            // A consent history's order and steps are beyond what a schema says: refused
+            // record by record (`consent_invalid`, `information_sheet_invalid`), not the push.
+            RecordBody::RosterCode(r) => {
+                check_history(&r.consent).map_err(|e| RecordRuleError::from(e).into())
+            }
             _ => Ok(()),
         }
     }
