@@ -224,6 +224,22 @@ fn held(export: &CarerExport, who: &SignedIn, form: &CarerForm, lang: Lang) -> M
     }
 }
 
+/// Appends to the audit log that a carer of `form`'s project was looked up, exported or
+/// forgotten: never which (the code is not written).
+async fn log(
+    state: &State,
+    who: &SignedIn,
+    peer: SocketAddr,
+    headers: &HeaderMap,
+    action: &str,
+    form: &CarerForm,
+    detail: Option<String>,
+) {
+    Actor::of(state, who, peer, headers)
+        .log(state, action, Some(form.project.clone()), None, detail)
+        .await;
+}
+
 /// `POST /carers/look`, `/carers/export`, `/carers/forget`: the form checked once (token,
 /// origin, role, project), then the action.
 pub async fn on_action(
@@ -263,15 +279,7 @@ async fn look(
         .await
     {
         Ok(export) => {
-            Actor::of(state, who, peer, headers)
-                .log(
-                    state,
-                    "carer_looked_up",
-                    Some(form.project.clone()),
-                    None,
-                    None,
-                )
-                .await;
+            log(state, who, peer, headers, "carer_looked_up", &form, None).await;
             let body = held(&export, who, &form, lang);
             frame(who, lang, HERE, t("carers", lang), body)
         }
@@ -300,15 +308,7 @@ async fn export(
         Ok(j) => j,
         Err(e) => return ApiErr::internal(e).into_response(),
     };
-    Actor::of(state, who, peer, headers)
-        .log(
-            state,
-            "carer_exported",
-            Some(form.project.clone()),
-            None,
-            None,
-        )
-        .await;
+    log(state, who, peer, headers, "carer_exported", &form, None).await;
     let mut r = json.into_response();
     let h = r.headers_mut();
     h.insert(
@@ -347,15 +347,16 @@ async fn forget(
         .await
     {
         Ok(summary) => {
-            Actor::of(state, who, peer, headers)
-                .log(
-                    state,
-                    "carer_forgotten",
-                    Some(form.project.clone()),
-                    None,
-                    Some(summary.counts()),
-                )
-                .await;
+            log(
+                state,
+                who,
+                peer,
+                headers,
+                "carer_forgotten",
+                &form,
+                Some(summary.counts()),
+            )
+            .await;
             outcome(
                 who,
                 &form,
