@@ -2,6 +2,9 @@
 import type { ConsentScope } from "./ConsentScope";
 
 /**
- * One step of a carer's consent history.
+ * One step of a carer's consent history. Its rules (a version of 1 to 64 characters, one
+ * or both purposes each once, dates in order, a withdrawal only of consent in force) are
+ * judged record by record ([`check_history`]), so the API document states none of them:
+ * a push is never refused whole for a step.
  */
 export type ConsentEvent = { "event": "given", date: string, sheet_version: string, covers: Array<ConsentScope>, } | { "event": "withdrawn", date: string, };
