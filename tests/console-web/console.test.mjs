@@ -143,10 +143,13 @@ test("a coordinator signs in, reads and filters the report, sees the tablet, sig
     const devices = await b.rows("main table");
     assert.ok(devices, "a table of devices");
     assert.equal(devices.length, 1, JSON.stringify(devices));
-    const [name, deviceName, enrolled, records, state] = devices[0];
+    const [name, deviceName, enrolled, lastSync, records, state] = devices[0];
     assert.equal(name, TABLET);
     assert.equal(deviceName, "scripted tablet");
     assert.match(enrolled, /^\d{4}-\d{2}-\d{2} \d{2}:\d{2} UTC$/);
+    // The tablet synced before the console opened: its last sync is a time, not "Never".
+    assert.match(lastSync, /^\d{4}-\d{2}-\d{2} \d{2}:\d{2} UTC$/);
+    assert.ok(lastSync >= enrolled, `last sync ${lastSync} before enrollment ${enrolled}`);
     assert.ok(TABLET_RECORDS > 0, "CAMPO_CONSOLE_TABLET_RECORDS");
     assert.equal(Number(records), TABLET_RECORDS);
     assert.equal(state, "Active");
@@ -340,6 +343,20 @@ test("axe-core finds no WCAG 2.1 A/AA violation on any page, at desktop and tabl
     await page(b, "submissions", open(b, "/submissions"));
     await page(b, "exports", open(b, "/exports"));
     await page(b, "instruments", open(b, "/instruments"));
+    // A carer's rights: the form, what is held under a code the tablet used, and the answer
+    // for a code nobody used.
+    await page(b, "carers", open(b, "/carers"));
+    const lookUp = (code) => async () => {
+      await b.open("/carers");
+      await b.type("main #code", code);
+      await b.clickAndLoad('form[action="/carers/look"] button');
+    };
+    await page(b, "carers-held", async () => {
+      await lookUp("VAL-001")();
+      assert.match(await b.text("main h2"), /VAL-001/);
+      assert.equal((await b.findAll('form[action="/carers/forget"] input[type=checkbox][required]')).length, 1, "forgetting asks to confirm");
+    });
+    await page(b, "carers-nothing-held", lookUp("NOBODY-1"), { status: 404 });
   });
 
   await withBrowser(async (b) => {
@@ -367,9 +384,10 @@ test("axe-core finds no WCAG 2.1 A/AA violation on any page, at desktop and tabl
     });
     await page(b, "projects", async () => {
       await b.open("/projects");
-      // The targets form is folded away: open it so that axe sees it too.
-      await b.click("main details summary");
-      assert.equal(await b.exec("return document.querySelector('main details').open"), true);
+      // The targets and privacy forms are folded away: open them so that axe sees them too.
+      await b.exec("document.querySelectorAll('main details').forEach(d => { d.open = true; })");
+      assert.equal(await b.exec("return [...document.querySelectorAll('main details')].every(d => d.open)"), true);
+      assert.ok((await b.findAll("main textarea")).length >= 2, "the information sheet's texts");
     });
   });
 
@@ -387,7 +405,7 @@ test("axe-core finds no WCAG 2.1 A/AA violation on any page, at desktop and tabl
       ].join("\n"),
     );
   }
-  assert.equal(checked.length, 24, "every page checked");
+  assert.equal(checked.length, 27, "every page checked");
 });
 
 test("a coordinator marks a submission 'has issues'; the tablet gets the comment; the export downloads", () =>

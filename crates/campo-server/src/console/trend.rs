@@ -64,6 +64,8 @@ const HEIGHT: f64 = 220.0;
 /// Room for the axis labels below and the value labels above.
 const TOP: f64 = 20.0;
 const BOTTOM: f64 = 30.0;
+/// The widest a month's bar is drawn.
+const BAR_MAX: f64 = 48.0;
 
 /// Attendances as bars against the highest month, satisfaction (0-100%) as a line. No
 /// script and no inline style: presentation attributes only, which the CSP allows.
@@ -99,9 +101,11 @@ fn chart(months: &[Month], lang: Lang) -> Markup {
             line x1="0" y1=(HEIGHT - BOTTOM) x2=(WIDTH) y2=(HEIGHT - BOTTOM) stroke="#8a8a8a" {}
             @for (i, m) in months.iter().enumerate() {
                 @let h = plot * m.attendances as f64 / most;
-                @let x = slot * i as f64 + slot * 0.2;
+                // Narrow bars however few the months, so the line's points stand clear.
+                @let w = (slot * 0.6).min(BAR_MAX);
+                @let x = slot * (i as f64 + 0.5) - w / 2.0;
                 rect x=(format!("{x:.1}")) y=(format!("{:.1}", HEIGHT - BOTTOM - h))
-                    width=(format!("{:.1}", slot * 0.6)) height=(format!("{h:.1}")) fill="#1d4f91" {}
+                    width=(format!("{w:.1}")) height=(format!("{h:.1}")) fill="#1d4f91" {}
                 text x=(format!("{:.1}", slot * (i as f64 + 0.5))) y=(format!("{:.1}", HEIGHT - BOTTOM - h - 4.0))
                     text-anchor="middle" { (m.attendances) }
                 text x=(format!("{:.1}", slot * (i as f64 + 0.5))) y=(format!("{:.1}", HEIGHT - 10.0))
