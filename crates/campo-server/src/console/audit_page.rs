@@ -4,13 +4,12 @@
 
 use super::access::{access, Area};
 use super::labels::t;
-use super::pages::{frame, lang, not_allowed, query_value};
+use super::pages::{frame, not_allowed, query_value};
+use super::request::ConsoleRequest;
 use super::session::SignedIn;
 use crate::http::error::ApiErr;
-use crate::http::State;
 use crate::store::{AuditQuery, Role};
-use axum::extract::{RawQuery, State as AxState};
-use axum::http::{header, HeaderMap};
+use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use campo_core::csv_table::{to_csv, Cell};
 use maud::html;
@@ -33,13 +32,14 @@ fn query_of(who: &SignedIn, q: Option<&str>, limit: u32) -> AuditQuery {
 }
 
 /// The filtered lines as CSV, newest first, as many as the store gives at once (1,000).
-pub async fn csv(
-    AxState(state): AxState<State>,
-    who: SignedIn,
-    RawQuery(q): RawQuery,
-    headers: HeaderMap,
-) -> Response {
-    let lang = lang(q.as_deref(), &headers);
+pub async fn csv(req: ConsoleRequest) -> Response {
+    let ConsoleRequest {
+        state,
+        who,
+        q,
+        lang,
+        ..
+    } = req;
     if !access(who.user.role, Area::Audit).any() {
         return not_allowed(&who, lang, "/audit");
     }
@@ -86,13 +86,14 @@ pub async fn csv(
         .into_response()
 }
 
-pub async fn page(
-    AxState(state): AxState<State>,
-    who: SignedIn,
-    RawQuery(q): RawQuery,
-    headers: HeaderMap,
-) -> Response {
-    let lang = lang(q.as_deref(), &headers);
+pub async fn page(req: ConsoleRequest) -> Response {
+    let ConsoleRequest {
+        state,
+        who,
+        q,
+        lang,
+        ..
+    } = req;
     if !access(who.user.role, Area::Audit).any() {
         return not_allowed(&who, lang, "/audit");
     }

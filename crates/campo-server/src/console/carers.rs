@@ -8,13 +8,14 @@
 use super::access::{in_project, Area};
 use super::labels::t;
 use super::overview::{chosen_project, project_picker};
-use super::pages::{frame, lang, not_allowed, not_found};
+use super::pages::{frame, not_allowed, not_found};
+use super::request::ConsoleRequest;
 use super::session::SignedIn;
 use super::Actor;
 use crate::http::error::ApiErr;
 use crate::http::State;
 use crate::store::{CarerExport, StorageError};
-use axum::extract::{ConnectInfo, Path, RawQuery, State as AxState};
+use axum::extract::Path;
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Form;
@@ -49,13 +50,14 @@ fn code_form(who: &SignedIn, project: &str, lang: Lang) -> Markup {
     }
 }
 
-pub async fn page(
-    AxState(state): AxState<State>,
-    who: SignedIn,
-    RawQuery(q): RawQuery,
-    headers: HeaderMap,
-) -> Response {
-    let lang = lang(q.as_deref(), &headers);
+pub async fn page(req: ConsoleRequest) -> Response {
+    let ConsoleRequest {
+        state,
+        who,
+        q,
+        lang,
+        ..
+    } = req;
     if !super::access::access(who.user.role, Area::Carers).any() {
         return not_allowed(&who, lang, HERE);
     }
@@ -80,27 +82,6 @@ pub async fn page(
         &format!("{} · {}", t("carers", lang), project.name),
         body,
     )
-}
-
-/// The form checked (token, origin, role, project); the error page otherwise.
-fn checked(
-    state: &State,
-    who: &SignedIn,
-    headers: &HeaderMap,
-    form: &CarerForm,
-    lang: Lang,
-) -> Option<Response> {
-    if let Some(r) = who.refused(
-        &state.console,
-        headers,
-        &form.csrf,
-        Area::Carers,
-        lang,
-        HERE,
-    ) {
-        return Some(r);
-    }
-    (!in_project(&who.user, &form.project)).then(|| not_found(who, lang, HERE))
 }
 
 /// A page that says what happened, with the code form again.
@@ -243,17 +224,23 @@ async fn log(
 /// `POST /carers/look`, `/carers/export`, `/carers/forget`: the form checked once (token,
 /// origin, role, project), then the action.
 pub async fn on_action(
-    AxState(state): AxState<State>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
-    who: SignedIn,
+    req: ConsoleRequest,
     Path(action): Path<String>,
-    RawQuery(q): RawQuery,
-    headers: HeaderMap,
     Form(form): Form<CarerForm>,
 ) -> Response {
-    let lang = lang(q.as_deref(), &headers);
-    if let Some(r) = checked(&state, &who, &headers, &form, lang) {
+    if let Some(r) = req.refused(&form.csrf, Area::Carers, HERE) {
         return r;
+    }
+    let ConsoleRequest {
+        state,
+        who,
+        peer,
+        headers,
+        lang,
+        ..
+    } = req;
+    if !in_project(&who.user, &form.project) {
+        return not_found(&who, lang, HERE);
     }
     match action.as_str() {
         "look" => look(&state, peer, &who, &headers, form, lang).await,

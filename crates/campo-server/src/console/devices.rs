@@ -5,13 +5,14 @@ use super::access::{access, in_project, Area};
 use super::labels::t;
 use super::overview::{chosen_project, project_picker};
 use super::pages::{frame, lang, not_allowed, not_found, trusted};
+use super::request::ConsoleRequest;
 use super::session::{CsrfForm, SignedIn};
 use super::Actor;
 use crate::enroll_code::{issue, qr_svg, Issued};
 use crate::http::error::ApiErr;
 use crate::http::State;
 use crate::store::{DeviceInfo, Project};
-use axum::extract::{ConnectInfo, Path, RawQuery, State as AxState};
+use axum::extract::Path;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::Form;
@@ -19,7 +20,6 @@ use campo_core::Lang;
 use chrono::Utc;
 use maud::{html, Markup};
 use serde::Deserialize;
-use std::net::SocketAddr;
 use uuid::Uuid;
 
 fn when(t: chrono::DateTime<Utc>) -> String {
@@ -138,12 +138,14 @@ pub async fn page_handler(
     }
 }
 
-pub async fn page(
-    AxState(state): AxState<State>,
-    who: SignedIn,
-    RawQuery(q): RawQuery,
-    headers: HeaderMap,
-) -> Response {
+pub async fn page(req: ConsoleRequest) -> Response {
+    let ConsoleRequest {
+        state,
+        who,
+        q,
+        headers,
+        ..
+    } = req;
     page_handler(state, who, q, headers).await
 }
 
@@ -154,25 +156,18 @@ pub struct EnrollForm {
     name: String,
 }
 
-pub async fn enroll(
-    AxState(state): AxState<State>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
-    who: SignedIn,
-    RawQuery(q): RawQuery,
-    headers: HeaderMap,
-    Form(form): Form<EnrollForm>,
-) -> Response {
-    let lang = lang(q.as_deref(), &headers);
-    if let Some(r) = who.refused(
-        &state.console,
-        &headers,
-        &form.csrf,
-        Area::Devices,
-        lang,
-        "/devices",
-    ) {
+pub async fn enroll(req: ConsoleRequest, Form(form): Form<EnrollForm>) -> Response {
+    if let Some(r) = req.refused(&form.csrf, Area::Devices, "/devices") {
         return r;
     }
+    let ConsoleRequest {
+        state,
+        who,
+        peer,
+        headers,
+        lang,
+        ..
+    } = req;
     if !in_project(&who.user, &form.project) {
         return not_found(&who, lang, "/devices");
     }
@@ -202,25 +197,21 @@ pub async fn enroll(
 }
 
 pub async fn revoke(
-    AxState(state): AxState<State>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
-    who: SignedIn,
+    req: ConsoleRequest,
     Path(id): Path<Uuid>,
-    RawQuery(q): RawQuery,
-    headers: HeaderMap,
     Form(form): Form<CsrfForm>,
 ) -> Response {
-    let lang = lang(q.as_deref(), &headers);
-    if let Some(r) = who.refused(
-        &state.console,
-        &headers,
-        &form.csrf,
-        Area::Devices,
-        lang,
-        "/devices",
-    ) {
+    if let Some(r) = req.refused(&form.csrf, Area::Devices, "/devices") {
         return r;
     }
+    let ConsoleRequest {
+        state,
+        who,
+        peer,
+        headers,
+        lang,
+        ..
+    } = req;
     // The device must be of a project the user may manage: another project's is not found.
     let device = match state.store.devices(None).await {
         Ok(all) => all

@@ -7,42 +7,28 @@ use super::access::Area;
 use super::labels::t;
 use super::overview::{project_picker, Filters};
 use super::pages::{frame, query_value};
+use super::request::ConsoleRequest;
 use super::scope::{open_project, Counting, ProjectData};
-use super::session::SignedIn;
 use super::Actor;
 use crate::export::{tables, to_csv, to_json, to_xlsx, Table};
-use crate::http::State;
 use crate::store::StoredSubmission;
-use axum::extract::{ConnectInfo, RawQuery, State as AxState};
-use axum::http::{header, HeaderMap, StatusCode};
+use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 use campo_core::report::label;
 use campo_core::Activity;
 use chrono::Utc;
 use maud::html;
 use std::collections::HashSet;
-use std::net::SocketAddr;
 use uuid::Uuid;
 
-pub async fn page(
-    AxState(state): AxState<State>,
-    who: SignedIn,
-    RawQuery(q): RawQuery,
-    headers: HeaderMap,
-) -> Response {
-    let (lang, data) = match open_project(
-        &state,
-        &who,
-        q.as_deref(),
-        &headers,
-        Area::Exports,
-        "/exports",
-    )
-    .await
-    {
-        Ok(found) => found,
+pub async fn page(req: ConsoleRequest) -> Response {
+    let data = match open_project(&req, Area::Exports, "/exports").await {
+        Ok(data) => data,
         Err(r) => return r,
     };
+    let ConsoleRequest {
+        state, who, lang, ..
+    } = req;
     let built = tables(&data.stored, &data.input, &data.catalog, lang);
     let picker = project_picker(&state, &who, &data.project.id, lang).await;
     let body = html! {
@@ -105,26 +91,19 @@ fn chosen_tables(data: &ProjectData, q: Option<&str>, lang: campo_core::Lang) ->
     tables(&stored, &kept, &data.catalog, lang)
 }
 
-pub async fn download(
-    AxState(state): AxState<State>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
-    who: SignedIn,
-    RawQuery(q): RawQuery,
-    headers: HeaderMap,
-) -> Response {
-    let (lang, data) = match open_project(
-        &state,
-        &who,
-        q.as_deref(),
-        &headers,
-        Area::Exports,
-        "/exports",
-    )
-    .await
-    {
-        Ok(found) => found,
+pub async fn download(req: ConsoleRequest) -> Response {
+    let data = match open_project(&req, Area::Exports, "/exports").await {
+        Ok(data) => data,
         Err(r) => return r,
     };
+    let ConsoleRequest {
+        state,
+        who,
+        peer,
+        q,
+        headers,
+        lang,
+    } = req;
     let mut built = chosen_tables(&data, q.as_deref(), lang);
     if let Some(key) = query_value(q.as_deref(), "instrument").filter(|k| !k.is_empty()) {
         built.retain(|tb| format!("{}_v{}", tb.instrument_id, tb.version) == key);

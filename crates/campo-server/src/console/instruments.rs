@@ -6,7 +6,8 @@
 use super::access::{access, in_project, Area};
 use super::labels::t;
 use super::overview::{chosen_project, project_picker};
-use super::pages::{frame, lang, not_allowed, not_found};
+use super::pages::{frame, not_allowed, not_found};
+use super::request::ConsoleRequest;
 use super::session::SignedIn;
 use super::Actor;
 use crate::cli::CliError;
@@ -14,7 +15,7 @@ use crate::http::error::ApiErr;
 use crate::http::State;
 use crate::instruments_cli::{add_converted, convert_bytes, MAX_FORM_FILE};
 use crate::store::Project;
-use axum::extract::{ConnectInfo, Multipart, Path, RawQuery, State as AxState};
+use axum::extract::{Multipart, Path};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::Form;
@@ -135,13 +136,14 @@ async fn render(
     r
 }
 
-pub async fn page(
-    AxState(state): AxState<State>,
-    who: SignedIn,
-    RawQuery(q): RawQuery,
-    headers: HeaderMap,
-) -> Response {
-    let lang = lang(q.as_deref(), &headers);
+pub async fn page(req: ConsoleRequest) -> Response {
+    let ConsoleRequest {
+        state,
+        who,
+        q,
+        lang,
+        ..
+    } = req;
     if !access(who.user.role, Area::Instruments).any() {
         return not_allowed(&who, lang, "/instruments");
     }
@@ -166,15 +168,15 @@ async fn log(
         .await;
 }
 
-pub async fn upload(
-    AxState(state): AxState<State>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
-    who: SignedIn,
-    RawQuery(q): RawQuery,
-    headers: HeaderMap,
-    mut multipart: Multipart,
-) -> Response {
-    let lang = lang(q.as_deref(), &headers);
+pub async fn upload(req: ConsoleRequest, mut multipart: Multipart) -> Response {
+    let ConsoleRequest {
+        state,
+        who,
+        peer,
+        q,
+        headers,
+        lang,
+    } = req;
     let (mut csrf, mut file) = (String::new(), None);
     loop {
         match multipart.next_field().await {
@@ -275,45 +277,28 @@ enum Change {
 
 /// `POST /instruments/{id}/{version}/publish` and `.../retire`.
 pub async fn on_version(
-    AxState(state): AxState<State>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
-    who: SignedIn,
+    req: ConsoleRequest,
     Path((id, version, action)): Path<(String, u32, String)>,
-    RawQuery(q): RawQuery,
-    headers: HeaderMap,
     Form(form): Form<VersionForm>,
 ) -> Response {
     let change = match action.as_str() {
         "publish" => Change::Publish,
         "retire" => Change::Retire,
-        _ => return not_found(&who, lang(q.as_deref(), &headers), "/instruments"),
+        _ => return not_found(&req.who, req.lang, "/instruments"),
     };
-    let asked = (id, version, change);
-    change_version(&state, peer, &who, asked, q.as_deref(), &headers, form).await
-}
-
-async fn change_version(
-    state: &State,
-    peer: SocketAddr,
-    who: &SignedIn,
-    (id, version, change): (String, u32, Change),
-    q: Option<&str>,
-    headers: &HeaderMap,
-    form: VersionForm,
-) -> Response {
-    let lang = lang(q, headers);
-    if let Some(r) = who.refused(
-        &state.console,
-        headers,
-        &form.csrf,
-        Area::Instruments,
-        lang,
-        "/instruments",
-    ) {
+    if let Some(r) = req.refused(&form.csrf, Area::Instruments, "/instruments") {
         return r;
     }
+    let ConsoleRequest {
+        state,
+        who,
+        peer,
+        headers,
+        lang,
+        ..
+    } = req;
     if !in_project(&who.user, &form.project) {
-        return not_found(who, lang, "/instruments");
+        return not_found(&who, lang, "/instruments");
     }
     let store = state.store.as_ref();
     let (done, action) = match change {
@@ -331,10 +316,10 @@ async fn change_version(
     match done {
         Ok(_) => {
             log(
-                state,
-                who,
+                &state,
+                &who,
                 peer,
-                headers,
+                &headers,
                 action,
                 &form.project,
                 format!("{id} v{version}"),
@@ -342,14 +327,14 @@ async fn change_version(
             .await;
             Redirect::to(&format!("/instruments?project={}", form.project)).into_response()
         }
-        Err(crate::store::StorageError::NotFound(_)) => not_found(who, lang, "/instruments"),
+        Err(crate::store::StorageError::NotFound(_)) => not_found(&who, lang, "/instruments"),
         Err(crate::store::StorageError::Invalid(why)) => {
             let project = match store.project(&form.project).await {
                 Ok(Some(p)) => p,
-                Ok(None) => return not_found(who, lang, "/instruments"),
+                Ok(None) => return not_found(&who, lang, "/instruments"),
                 Err(e) => return ApiErr::from(e).into_response(),
             };
-            render(state, who, &project, lang, Outcome::Refused(vec![why])).await
+            render(&state, &who, &project, lang, Outcome::Refused(vec![why])).await
         }
         Err(e) => ApiErr::from(e).into_response(),
     }

@@ -8,6 +8,7 @@ use super::client_address::client_address;
 use super::labels::t;
 use super::pages::{frame, lang, public_page, query_value};
 use super::password::{password_problem, Checked};
+use super::request::ConsoleRequest;
 use super::session::{end_cookie, same_origin, start, start_cookie, CsrfForm, SignedIn};
 use super::Actor;
 use super::{audit, Console};
@@ -204,13 +205,14 @@ async fn known_user(state: &State, name: &str) -> Option<User> {
     state.store.user_by_name(name).await.ok().flatten()
 }
 
-pub async fn logout(
-    AxState(state): AxState<State>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
-    who: SignedIn,
-    headers: HeaderMap,
-    Form(form): Form<CsrfForm>,
-) -> Response {
+pub async fn logout(req: ConsoleRequest, Form(form): Form<CsrfForm>) -> Response {
+    let ConsoleRequest {
+        state,
+        who,
+        peer,
+        headers,
+        ..
+    } = req;
     if let Err(r) = who.check_form(&state.console, &headers, &form.csrf) {
         return r.into_response();
     }
@@ -271,15 +273,15 @@ pub struct ChangePassword {
     repeat: String,
 }
 
-pub async fn change_password(
-    AxState(state): AxState<State>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
-    who: SignedIn,
-    RawQuery(q): RawQuery,
-    headers: HeaderMap,
-    Form(form): Form<ChangePassword>,
-) -> Response {
-    let lang = lang(q.as_deref(), &headers);
+pub async fn change_password(req: ConsoleRequest, Form(form): Form<ChangePassword>) -> Response {
+    let ConsoleRequest {
+        state,
+        who,
+        peer,
+        headers,
+        lang,
+        ..
+    } = req;
     let console = &state.console;
     if let Err(r) = who.check_form(console, &headers, &form.csrf) {
         return r.into_response();

@@ -6,12 +6,10 @@ use super::access::{access, Access, Area};
 use super::labels::t;
 use super::overview::{filter_fields, project_picker, Filters};
 use super::pages::{frame, not_found};
+use super::request::ConsoleRequest;
 use super::review::{review_form, state_label};
 use super::scope::{open_project, ProjectData};
-use super::session::SignedIn;
-use crate::http::State;
-use axum::extract::{Path, RawQuery, State as AxState};
-use axum::http::HeaderMap;
+use axum::extract::Path;
 use axum::response::Response;
 use campo_core::report::{label, Value};
 use campo_core::score::{score, Score};
@@ -57,25 +55,18 @@ fn filters_form(
     }
 }
 
-pub async fn list(
-    AxState(state): AxState<State>,
-    who: SignedIn,
-    RawQuery(q): RawQuery,
-    headers: HeaderMap,
-) -> Response {
-    let (lang, data) = match open_project(
-        &state,
-        &who,
-        q.as_deref(),
-        &headers,
-        Area::Records,
-        "/meetings",
-    )
-    .await
-    {
-        Ok(found) => found,
+pub async fn list(req: ConsoleRequest) -> Response {
+    let data = match open_project(&req, Area::Records, "/meetings").await {
+        Ok(data) => data,
         Err(r) => return r,
     };
+    let ConsoleRequest {
+        state,
+        who,
+        q,
+        lang,
+        ..
+    } = req;
     let filters = Filters::for_project(q.as_deref(), &data);
     let shown = filters.apply(&data.input);
     let mut meetings = shown.meetings.clone();
@@ -126,26 +117,12 @@ pub async fn list(
     )
 }
 
-pub async fn one(
-    AxState(state): AxState<State>,
-    who: SignedIn,
-    Path(id): Path<Uuid>,
-    RawQuery(q): RawQuery,
-    headers: HeaderMap,
-) -> Response {
-    let (lang, data) = match open_project(
-        &state,
-        &who,
-        q.as_deref(),
-        &headers,
-        Area::Records,
-        "/meetings",
-    )
-    .await
-    {
-        Ok(found) => found,
+pub async fn one(req: ConsoleRequest, Path(id): Path<Uuid>) -> Response {
+    let data = match open_project(&req, Area::Records, "/meetings").await {
+        Ok(data) => data,
         Err(r) => return r,
     };
+    let ConsoleRequest { who, lang, .. } = req;
     let Some(m) = data.meeting(id).cloned() else {
         return not_found(&who, lang, "/meetings");
     };

@@ -20,6 +20,7 @@ pub mod pages;
 pub mod password;
 mod project_privacy;
 mod projects;
+mod request;
 mod review;
 mod scope;
 pub mod session;

@@ -6,15 +6,14 @@
 
 use super::access::{access, in_project, Access, Area};
 use super::labels::t;
-use super::pages::{frame, lang, not_allowed, query_value, trusted};
+use super::pages::{frame, not_allowed, query_value, trusted};
+use super::request::ConsoleRequest;
 use super::scope::{Counting, ProjectData};
 use super::session::SignedIn;
 use crate::html::report_fragment_of;
 use crate::http::error::ApiErr;
 use crate::http::State;
 use crate::store::{DeviceInfo, Project, Role};
-use axum::extract::{RawQuery, State as AxState};
-use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};
 use campo_core::report::{compute_as_of, label, ReportInput};
 use campo_core::{Activity, Lang, Meeting};
@@ -221,13 +220,14 @@ fn filter_form(
     }
 }
 
-pub async fn page(
-    AxState(state): AxState<State>,
-    who: SignedIn,
-    RawQuery(q): RawQuery,
-    headers: HeaderMap,
-) -> Response {
-    let lang = lang(q.as_deref(), &headers);
+pub async fn page(req: ConsoleRequest) -> Response {
+    let ConsoleRequest {
+        state,
+        who,
+        q,
+        lang,
+        ..
+    } = req;
     let share = access(who.user.role, Area::Overview);
     if !share.any() {
         return not_allowed(&who, lang, "/");

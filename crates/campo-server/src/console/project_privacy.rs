@@ -4,21 +4,18 @@
 //! `campo-server retention apply` forgets every carer's code.
 
 use super::labels::t;
-use super::pages::lang;
+use super::request::ConsoleRequest;
 use super::session::SignedIn;
 use super::Actor;
 use crate::http::error::ApiErr;
-use crate::http::State;
 use crate::store::{CarerSettings, Project, StorageError};
-use axum::extract::{ConnectInfo, Path, RawQuery, State as AxState};
-use axum::http::HeaderMap;
+use axum::extract::Path;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::Form;
 use campo_core::consent::{InformationSheet, SHEET_TEXT_MAX, SHEET_VERSION_MAX};
 use campo_core::{Lang, Text};
 use maud::{html, Markup};
 use serde::Deserialize;
-use std::net::SocketAddr;
 
 pub fn privacy_form(who: &SignedIn, p: &Project, settings: &CarerSettings, lang: Lang) -> Markup {
     let id = |f: &str| format!("{}-{f}", p.id);
@@ -85,22 +82,22 @@ impl PrivacyForm {
 
 /// `POST /projects/{id}/privacy`.
 pub async fn set_privacy(
-    AxState(state): AxState<State>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
-    who: SignedIn,
+    req: ConsoleRequest,
     Path(id): Path<String>,
-    RawQuery(q): RawQuery,
-    headers: HeaderMap,
     Form(form): Form<PrivacyForm>,
 ) -> Response {
-    let lang = lang(q.as_deref(), &headers);
-    let project =
-        match super::projects::project_to_change(&state, &who, &headers, &form.csrf, &id, lang)
-            .await
-        {
-            Ok(p) => p,
-            Err(r) => return r,
-        };
+    let project = match super::projects::project_to_change(&req, &form.csrf, &id).await {
+        Ok(p) => p,
+        Err(r) => return r,
+    };
+    let ConsoleRequest {
+        state,
+        who,
+        peer,
+        headers,
+        lang,
+        ..
+    } = req;
     let months = match form.months() {
         Ok(m) => m,
         Err(why) => return super::projects::render(&state, &who, lang, Some(&why)).await,

@@ -3,15 +3,16 @@
 
 use super::access::{access, Area};
 use super::labels::t;
-use super::pages::{frame, lang, not_allowed, not_found};
+use super::pages::{frame, not_allowed, not_found};
 use super::project_privacy::privacy_form;
+use super::request::ConsoleRequest;
 use super::session::SignedIn;
 use super::Actor;
 use crate::catalog;
 use crate::http::error::ApiErr;
 use crate::http::State;
 use crate::store::{CarerSettings, Project, StorageError};
-use axum::extract::{ConnectInfo, Path, RawQuery, State as AxState};
+use axum::extract::Path;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::Form;
@@ -109,13 +110,10 @@ pub async fn render(state: &State, who: &SignedIn, lang: Lang, problem: Option<&
     r
 }
 
-pub async fn page(
-    AxState(state): AxState<State>,
-    who: SignedIn,
-    RawQuery(q): RawQuery,
-    headers: HeaderMap,
-) -> Response {
-    let lang = lang(q.as_deref(), &headers);
+pub async fn page(req: ConsoleRequest) -> Response {
+    let ConsoleRequest {
+        state, who, lang, ..
+    } = req;
     if !access(who.user.role, Area::Administration).any() {
         return not_allowed(&who, lang, "/projects");
     }
@@ -148,25 +146,18 @@ async fn log(
         .await;
 }
 
-pub async fn add(
-    AxState(state): AxState<State>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
-    who: SignedIn,
-    RawQuery(q): RawQuery,
-    headers: HeaderMap,
-    Form(form): Form<AddForm>,
-) -> Response {
-    let lang = lang(q.as_deref(), &headers);
-    if let Some(r) = who.refused(
-        &state.console,
-        &headers,
-        &form.csrf,
-        Area::Administration,
-        lang,
-        "/projects",
-    ) {
+pub async fn add(req: ConsoleRequest, Form(form): Form<AddForm>) -> Response {
+    if let Some(r) = req.refused(&form.csrf, Area::Administration, "/projects") {
         return r;
     }
+    let ConsoleRequest {
+        state,
+        who,
+        peer,
+        headers,
+        lang,
+        ..
+    } = req;
     let name = form.name.trim();
     if name.is_empty() || name.chars().count() > 200 {
         return render(&state, &who, lang, Some("name: 1..200")).await;
@@ -194,26 +185,16 @@ pub async fn add(
 /// The project an admin's form changes: the form checked (token, origin, role), then the
 /// project found; the page to answer with otherwise.
 pub async fn project_to_change(
-    state: &State,
-    who: &SignedIn,
-    headers: &HeaderMap,
+    req: &ConsoleRequest,
     csrf: &str,
     id: &str,
-    lang: Lang,
 ) -> Result<Project, Response> {
-    if let Some(r) = who.refused(
-        &state.console,
-        headers,
-        csrf,
-        Area::Administration,
-        lang,
-        "/projects",
-    ) {
+    if let Some(r) = req.refused(csrf, Area::Administration, "/projects") {
         return Err(r);
     }
-    match state.store.project(id).await {
+    match req.state.store.project(id).await {
         Ok(Some(p)) => Ok(p),
-        Ok(None) => Err(not_found(who, lang, "/projects")),
+        Ok(None) => Err(not_found(&req.who, req.lang, "/projects")),
         Err(e) => Err(ApiErr::from(e).into_response()),
     }
 }
@@ -235,19 +216,22 @@ pub struct TargetsForm {
 }
 
 pub async fn set_targets(
-    AxState(state): AxState<State>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
-    who: SignedIn,
+    req: ConsoleRequest,
     Path(id): Path<String>,
-    RawQuery(q): RawQuery,
-    headers: HeaderMap,
     Form(form): Form<TargetsForm>,
 ) -> Response {
-    let lang = lang(q.as_deref(), &headers);
-    let project = match project_to_change(&state, &who, &headers, &form.csrf, &id, lang).await {
+    let project = match project_to_change(&req, &form.csrf, &id).await {
         Ok(p) => p,
         Err(r) => return r,
     };
+    let ConsoleRequest {
+        state,
+        who,
+        peer,
+        headers,
+        lang,
+        ..
+    } = req;
     let date = |s: &str| s.trim().parse::<NaiveDate>().ok();
     let targets = Targets {
         eligible_carers: form.eligible_carers,

@@ -4,22 +4,20 @@
 
 use super::access::{access, in_project, Access, Area};
 use super::labels::t;
-use super::pages::{lang, not_found};
+use super::pages::not_found;
+use super::request::ConsoleRequest;
 use super::scope::ProjectData;
 use super::session::SignedIn;
 use super::Actor;
 use crate::http::error::ApiErr;
-use crate::http::State;
 use crate::store::{NewReview, StorageError};
 use axum::body::Bytes;
-use axum::extract::{ConnectInfo, RawQuery, State as AxState};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use campo_core::Lang;
 use campo_wire::{ReviewState, REVIEW_COMMENT_MAX};
 use chrono::Utc;
 use maud::{html, Markup};
-use std::net::SocketAddr;
 use uuid::Uuid;
 
 /// Most submissions one bulk review may name.
@@ -109,15 +107,15 @@ fn parse(body: &[u8]) -> Result<Posted, &'static str> {
     Ok(p)
 }
 
-pub async fn post(
-    AxState(state): AxState<State>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
-    who: SignedIn,
-    RawQuery(q): RawQuery,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Response {
-    let lang = lang(q.as_deref(), &headers);
+pub async fn post(req: ConsoleRequest, body: Bytes) -> Response {
+    let ConsoleRequest {
+        state,
+        who,
+        peer,
+        headers,
+        lang,
+        ..
+    } = req;
     let posted = match parse(&body) {
         Ok(p) => p,
         Err(why) => return (StatusCode::UNPROCESSABLE_ENTITY, why).into_response(),

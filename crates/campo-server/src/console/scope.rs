@@ -5,16 +5,14 @@
 use super::access::{access, Access, Area};
 use super::overview::chosen_project;
 use super::pages::query_value;
-use super::pages::{lang, not_allowed, not_found};
-use super::session::SignedIn;
+use super::pages::{not_allowed, not_found};
+use super::request::ConsoleRequest;
 use crate::http::error::ApiErr;
 use crate::http::State;
 use crate::store::{DeviceInfo, Project, Review, StoredSubmission};
-use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};
 use campo_core::catalog::Catalog;
 use campo_core::report::ReportInput;
-use campo_core::Lang;
 use campo_core::{Activity, Meeting};
 use campo_wire::ReviewState;
 use std::collections::{HashMap, HashSet};
@@ -63,31 +61,27 @@ pub struct ProjectData {
     pub meeting_vaults: HashMap<Uuid, Uuid>,
 }
 
-/// The start of every records page: the page's language, the user's share of `area` (a role
-/// without one gets the not-allowed page), the project asked for (or theirs; another's is
-/// not found) and the data of it they may see.
+/// The start of every records page: the user's share of `area` (a role without one gets
+/// the not-allowed page), the project asked for (or theirs; another's is not found) and the
+/// data of it they may see.
 pub async fn open_project(
-    state: &State,
-    who: &SignedIn,
-    q: Option<&str>,
-    headers: &HeaderMap,
+    req: &ConsoleRequest,
     area: Area,
     here: &str,
-) -> Result<(Lang, ProjectData), Response> {
-    let lang = lang(q, headers);
+) -> Result<ProjectData, Response> {
+    let (state, who, lang) = (&req.state, &req.who, req.lang);
     let share = access(who.user.role, area);
     if !share.any() {
         return Err(not_allowed(who, lang, here));
     }
-    let project = match chosen_project(state, who, q).await {
+    let project = match chosen_project(state, who, req.q.as_deref()).await {
         Ok(Some(p)) => p,
         Ok(None) => return Err(not_found(who, lang, here)),
         Err(e) => return Err(e.into_response()),
     };
-    let data = ProjectData::load(state, project, share)
+    ProjectData::load(state, project, share)
         .await
-        .map_err(IntoResponse::into_response)?;
-    Ok((lang, data))
+        .map_err(IntoResponse::into_response)
 }
 
 impl ProjectData {

@@ -6,12 +6,9 @@ use super::labels::t;
 use super::meetings::status_text;
 use super::overview::{project_picker, Filters};
 use super::pages::{frame, query_value};
+use super::request::ConsoleRequest;
 use super::review::{review_fields, state_label};
 use super::scope::open_project;
-use super::session::SignedIn;
-use crate::http::State;
-use axum::extract::{RawQuery, State as AxState};
-use axum::http::HeaderMap;
 use axum::response::Response;
 use campo_core::report::label;
 use campo_wire::ReviewState;
@@ -20,25 +17,18 @@ use maud::html;
 /// Rows on one page; the filters narrow the rest.
 const SHOWN: usize = 500;
 
-pub async fn list(
-    AxState(state): AxState<State>,
-    who: SignedIn,
-    RawQuery(q): RawQuery,
-    headers: HeaderMap,
-) -> Response {
-    let (lang, data) = match open_project(
-        &state,
-        &who,
-        q.as_deref(),
-        &headers,
-        Area::Records,
-        "/submissions",
-    )
-    .await
-    {
-        Ok(found) => found,
+pub async fn list(req: ConsoleRequest) -> Response {
+    let data = match open_project(&req, Area::Records, "/submissions").await {
+        Ok(data) => data,
         Err(r) => return r,
     };
+    let ConsoleRequest {
+        state,
+        who,
+        q,
+        lang,
+        ..
+    } = req;
     let share = data.share;
     let filters = Filters::for_project(q.as_deref(), &data);
     let wanted_state = query_value(q.as_deref(), "state").and_then(|s| ReviewState::parse(&s));

@@ -5,6 +5,7 @@
 use super::access::{access, Area};
 use super::labels::t;
 use super::pages::{frame, lang, not_allowed, not_found, role_label};
+use super::request::ConsoleRequest;
 use super::session::{CsrfForm, SignedIn};
 use super::Actor;
 use super::Console;
@@ -12,7 +13,7 @@ use crate::http::error::ApiErr;
 use crate::http::State;
 use crate::secret::{new_token, sha256_hex};
 use crate::store::{NewUser, Role, StorageError, Store, User};
-use axum::extract::{ConnectInfo, Path, RawQuery, State as AxState};
+use axum::extract::Path;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::Form;
@@ -20,7 +21,6 @@ use campo_core::Lang;
 use chrono::{DateTime, Duration, Utc};
 use maud::{html, Markup};
 use serde::Deserialize;
-use std::net::SocketAddr;
 
 pub const LINK_VALID_FOR: Duration = Duration::hours(24);
 
@@ -149,12 +149,14 @@ pub async fn page_get(
     render(&state, &who, lang, None, None).await
 }
 
-pub async fn page(
-    AxState(state): AxState<State>,
-    who: SignedIn,
-    RawQuery(q): RawQuery,
-    headers: HeaderMap,
-) -> Response {
+pub async fn page(req: ConsoleRequest) -> Response {
+    let ConsoleRequest {
+        state,
+        who,
+        q,
+        headers,
+        ..
+    } = req;
     page_get(state, who, q, headers).await
 }
 
@@ -178,25 +180,18 @@ async fn log(state: &State, by: &Actor, action: &str, user: &User) {
     .await;
 }
 
-pub async fn add(
-    AxState(state): AxState<State>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
-    who: SignedIn,
-    RawQuery(q): RawQuery,
-    headers: HeaderMap,
-    Form(form): Form<AddForm>,
-) -> Response {
-    let lang = lang(q.as_deref(), &headers);
-    if let Some(r) = who.refused(
-        &state.console,
-        &headers,
-        &form.csrf,
-        Area::Administration,
-        lang,
-        "/users",
-    ) {
+pub async fn add(req: ConsoleRequest, Form(form): Form<AddForm>) -> Response {
+    if let Some(r) = req.refused(&form.csrf, Area::Administration, "/users") {
         return r;
     }
+    let ConsoleRequest {
+        state,
+        who,
+        peer,
+        headers,
+        lang,
+        ..
+    } = req;
     let Some(role) = Role::parse(&form.role) else {
         return render(&state, &who, lang, None, Some("role?")).await;
     };
@@ -236,27 +231,13 @@ pub async fn add(
 
 /// The account named in the path, for an admin's POST with a good form token; never the
 /// admin's own (an admin cannot lock themself out).
-async fn target(
-    state: &State,
-    who: &SignedIn,
-    name: &str,
-    headers: &HeaderMap,
-    csrf: &str,
-    lang: Lang,
-) -> Result<User, Response> {
-    if let Some(r) = who.refused(
-        &state.console,
-        headers,
-        csrf,
-        Area::Administration,
-        lang,
-        "/users",
-    ) {
+async fn target(req: &ConsoleRequest, name: &str, csrf: &str) -> Result<User, Response> {
+    if let Some(r) = req.refused(csrf, Area::Administration, "/users") {
         return Err(r);
     }
-    match state.store.user_by_name(name).await {
-        Ok(Some(u)) if u.id != who.user.id => Ok(u),
-        Ok(_) => Err(not_found(who, lang, "/users")),
+    match req.state.store.user_by_name(name).await {
+        Ok(Some(u)) if u.id != req.who.user.id => Ok(u),
+        Ok(_) => Err(not_found(&req.who, req.lang, "/users")),
         Err(e) => Err(ApiErr::from(e).into_response()),
     }
 }
@@ -264,19 +245,22 @@ async fn target(
 /// `POST /users/{name}/{action}`: `disable`, `enable` or `reset` one account (never the
 /// admin's own, see `target`).
 pub async fn on_account(
-    AxState(state): AxState<State>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
-    who: SignedIn,
+    req: ConsoleRequest,
     Path((name, action)): Path<(String, String)>,
-    RawQuery(q): RawQuery,
-    headers: HeaderMap,
     Form(form): Form<CsrfForm>,
 ) -> Response {
-    let lang = lang(q.as_deref(), &headers);
-    let user = match target(&state, &who, &name, &headers, &form.csrf, lang).await {
+    let user = match target(&req, &name, &form.csrf).await {
         Ok(u) => u,
         Err(r) => return r,
     };
+    let ConsoleRequest {
+        state,
+        who,
+        peer,
+        headers,
+        lang,
+        ..
+    } = req;
     let actor = Actor::of(&state, &who, peer, &headers);
     let disabled = match action.as_str() {
         "disable" => true,
